@@ -1,0 +1,79 @@
+"""The application factory: ``create_app(settings)`` wires the database, middleware and routers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from billforge import __version__
+from billforge.api import jsonio, openapi
+from billforge.api.errors import family_of, render
+from billforge.api.protocol import ZuoraProtocol
+from billforge.api.routers import accounts, health, oauth
+from billforge.config import Settings
+from billforge.db.session import Database
+from billforge.errors import BillforgeError, InvalidValue, NotFound, Unsupported
+from billforge.services.context import Clock, SystemClock
+
+logger = logging.getLogger(__name__)
+
+GZIP_OVER_BYTES = 1000  # Zuora compresses responses of more than 1000 bytes
+
+
+def create_app(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> FastAPI:
+    db = db or Database(settings.database_url, pool_size=settings.pool_size, echo=settings.sql_echo)
+    clock = clock or SystemClock()
+    app = FastAPI(
+        title="billforge",
+        version=__version__,
+        description="A self-hostable invoicing engine that speaks Zuora's invoice API (REST v1 and SOAP).",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock
+
+    for router in (health.router, oauth.router, accounts.router):
+        app.include_router(router)
+
+    openapi.install(app)
+    _install_error_handlers(app)
+    app.add_middleware(ZuoraProtocol, settings=settings, db=db, clock=clock)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_OVER_BYTES + 1)
+    return app
+
+
+def _error_response(request: Request, error: BillforgeError, status: int | None = None) -> Response:
+    request_id = getattr(request.state, "request_id", "")
+    status, payload = render(error, family_of(request.url.path), request_id, status)
+    return Response(jsonio.dumps(payload), status_code=status, media_type="application/json")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BillforgeError)
+    async def _billforge(request: Request, exc: BillforgeError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("path", "query", "body"))
+        message = f"'{where}' {first.get('msg', 'is not valid')}" if where else "the request is not valid"
+        return _error_response(request, InvalidValue(message, field=where or None))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            error: BillforgeError = NotFound(f"no resource matches {request.method} {request.url.path}")
+        elif exc.status_code == 405:
+            error = Unsupported(f"{request.method} is not supported on {request.url.path}")
+        else:
+            error = InvalidValue(str(exc.detail))
+        return _error_response(request, error, exc.status_code)

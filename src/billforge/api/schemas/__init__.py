@@ -1,0 +1,1 @@
+"""Zuora's request and response shapes (pydantic models, Zuora field names as aliases)."""

@@ -1,0 +1,120 @@
+"""Column types that keep money exact on both SQLite and PostgreSQL.
+
+SQLite has no decimal type: a plain ``Numeric`` column silently becomes a float there. So a
+decimal is stored as a scaled 64-bit integer on SQLite (``12.34`` at scale 4 is ``123400``),
+which keeps comparisons and ordering in SQL correct, and as ``NUMERIC(p, s)`` on PostgreSQL.
+Both hold exactly the same set of values: a value with more decimals than the column's scale, or
+too large for it, is refused before it reaches the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A decimal with a fixed scale; ``max_abs`` bounds its magnitude on every backend."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, scale: int, max_abs: Decimal) -> None:
+        super().__init__()
+        self.scale = scale
+        self.max_abs = max_abs
+        self._factor = 10**scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(precision=len(str(int(self.max_abs))) + self.scale, scale=self.scale))
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value)
+        if not value.is_finite() or abs(value) > self.max_abs:
+            raise ValueError(f"{value} is outside the range this column stores (at most {self.max_abs})")
+        if value != value.quantize(self._quantum):
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        if dialect.name == "sqlite":
+            return int(value.scaleb(self.scale))
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.scale)
+        return Decimal(value)
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+
+# The scales and bounds billforge uses; each fits a signed 64-bit integer once scaled (< 9.2e18).
+# Amounts: currency amounts, at most 4 minor units, 14 integer digits.
+# Prices and rates: up to 9 decimals, as Zuora keeps them, 9 integer digits.
+# Quantities: up to 6 decimals, 12 integer digits (usage counts can be large).
+AMOUNT_SCALE = 4
+AMOUNT_MAX = Decimal("99999999999999.9999")
+PRICE_SCALE = 9
+PRICE_MAX = Decimal("999999999.999999999")
+QUANTITY_SCALE = 6
+QUANTITY_MAX = Decimal("999999999999.999999")
+
+
+class Amount(ExactDecimal):
+    """A currency amount."""
+
+    def __init__(self) -> None:
+        super().__init__(AMOUNT_SCALE, AMOUNT_MAX)
+
+    def __repr__(self) -> str:
+        return "Amount()"
+
+
+class Price(ExactDecimal):
+    """A price or a rate."""
+
+    def __init__(self) -> None:
+        super().__init__(PRICE_SCALE, PRICE_MAX)
+
+    def __repr__(self) -> str:
+        return "Price()"
+
+
+class Quantity(ExactDecimal):
+    """A quantity of units."""
+
+    def __init__(self) -> None:
+        super().__init__(QUANTITY_SCALE, QUANTITY_MAX)
+
+    def __repr__(self) -> str:
+        return "Quantity()"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back time-zone aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002 - TypeDecorator signature
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be time-zone aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002 - TypeDecorator signature
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
