@@ -9,6 +9,7 @@ endpoints and SOAP to the WSDL's symbolic ``ErrorCode``s, the CLI to exit codes.
     ├── PermissionDenied                10        NO_PERMISSION
     ├── AuthenticationFailed            11        INVALID_SESSION
     ├── InvalidValue                    20        INVALID_VALUE
+    │   └── UnknownReference            20        INVALID_ID
     ├── UnknownField                    21        INVALID_FIELD
     ├── MissingValue                    22        MISSING_REQUIRED_VALUE
     ├── RuleRestriction                 30        INVALID_VALUE (or CANNOT_DELETE, ACCOUNTING_PERIOD_CLOSED, ...)
@@ -117,6 +118,13 @@ class AuthenticationFailed(BillforgeError):
 class InvalidValue(BillforgeError):
     category = Category.INVALID_VALUE
     default_code = ErrorCode.INVALID_VALUE
+
+
+class UnknownReference(InvalidValue):
+    """A request field names an object that does not exist: invalid input (400), not a missing
+    resource (404, which is for ids in the path)."""
+
+    default_code = ErrorCode.INVALID_ID
 
 
 class UnknownField(BillforgeError):
