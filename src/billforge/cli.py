@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
-from billforge import __version__
+from billforge import __version__, settings_cli
 from billforge.config import Settings
 from billforge.errors import BillforgeError, Category
 
@@ -197,3 +197,6 @@ def users_create(username: str, password: str, entity_name: str | None) -> None:
     finally:
         database.dispose()
     _print_json({"id": user_id, "username": username})
+
+
+main.add_command(settings_cli.settings)

@@ -17,6 +17,7 @@ endpoints and SOAP to the WSDL's symbolic ``ErrorCode``s, the CLI to exit codes.
     ├── Unsupported                     45        INVALID_VALUE
     ├── LockContention                  50        TRANSACTION_FAILED
     ├── LimitExceeded                   70        MAX_RECORDS_EXCEEDED
+    │   └── RateLimited                 70        REQUEST_EXCEEDED_LIMIT (HTTP 429)
     ├── MalformedRequest                90        MALFORMED_QUERY (for ZOQL), INVALID_VALUE otherwise
     └── InternalError                   60        UNKNOWN_ERROR
 
@@ -160,6 +161,12 @@ class LockContention(BillforgeError):
 class LimitExceeded(BillforgeError):
     category = Category.LIMIT_EXCEEDED
     default_code = ErrorCode.MAX_RECORDS_EXCEEDED
+
+
+class RateLimited(LimitExceeded):
+    """Too many requests right now (HTTP 429); retry after a while."""
+
+    default_code = ErrorCode.REQUEST_EXCEEDED_LIMIT
 
 
 class MalformedRequest(BillforgeError):

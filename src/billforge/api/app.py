@@ -15,7 +15,8 @@ from billforge import __version__
 from billforge.api import jsonio, openapi
 from billforge.api.errors import family_of, render
 from billforge.api.protocol import ZuoraProtocol
-from billforge.api.routers import accounts, health, oauth
+from billforge.api.routers import accounts, health, invoices, oauth
+from billforge.api.routers import settings as settings_routes
 from billforge.config import Settings
 from billforge.db.session import Database
 from billforge.errors import BillforgeError, InvalidValue, NotFound, Unsupported
@@ -40,7 +41,13 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
     app.state.db = db
     app.state.clock = clock
 
-    for router in (health.router, oauth.router, accounts.router):
+    for router in (
+        health.router,
+        oauth.router,
+        accounts.router,
+        settings_routes.router,
+        invoices.router,
+    ):
         app.include_router(router)
 
     openapi.install(app)

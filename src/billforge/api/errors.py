@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 from billforge.api.resource_codes import resource_code
-from billforge.errors import BillforgeError, Category, flatten
+from billforge.errors import BillforgeError, Category, RateLimited, flatten
 
 
 class Family(Enum):
@@ -49,7 +49,7 @@ HTTP_STATUS: dict[Category, int] = {
     Category.UNSUPPORTED: 400,
     Category.LOCK_CONTENTION: 409,
     Category.INTERNAL: 500,
-    Category.LIMIT_EXCEEDED: 429,
+    Category.LIMIT_EXCEEDED: 400,  # a request over a size limit; RateLimited is the 429
     Category.MALFORMED: 400,
 }
 
@@ -75,7 +75,7 @@ def common_response(errors: list[BillforgeError], request_id: str) -> dict[str, 
 def render(error: BillforgeError, family: Family, request_id: str, status: int | None = None) -> tuple[int, Any]:
     """The HTTP status and JSON body for an error raised while serving ``family``."""
     errors = flatten(error)
-    status = status or HTTP_STATUS[error.category]
+    status = status or (429 if isinstance(error, RateLimited) else HTTP_STATUS[error.category])
     if status == 401:
         return status, {"message": error.message}
     if status == 403 or family is Family.OAUTH:

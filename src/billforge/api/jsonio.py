@@ -12,8 +12,6 @@ import orjson
 
 from billforge.errors import MalformedRequest
 
-MAX_JSON_DEPTH = 64
-
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
@@ -33,21 +31,7 @@ def loads(body: bytes) -> Any:
         raise MalformedRequest("the JSON document is nested too deeply", field="body") from None
     except ValueError as exc:
         raise MalformedRequest(f"the request body is not valid JSON: {exc}", field="body") from None
-    _check_depth(value, 0)
     return value
-
-
-def _check_depth(value: Any, depth: int) -> None:
-    if depth > MAX_JSON_DEPTH:
-        raise MalformedRequest("the JSON document is nested too deeply", field="body")
-    if isinstance(value, dict):
-        for v in value.values():
-            if isinstance(v, dict | list):
-                _check_depth(v, depth + 1)
-    elif isinstance(value, list):
-        for v in value:
-            if isinstance(v, dict | list):
-                _check_depth(v, depth + 1)
 
 
 def _default(value: Any) -> Any:

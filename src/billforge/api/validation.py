@@ -17,6 +17,14 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from billforge.domain.money import (
+    AMOUNT_DECIMALS,
+    AMOUNT_LIMIT,
+    PRICE_DECIMALS,
+    PRICE_LIMIT,
+    QUANTITY_DECIMALS,
+    QUANTITY_LIMIT,
+)
 from billforge.errors import BillforgeError, ErrorList, InvalidValue, MissingValue, UnknownField
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,26 +53,53 @@ def _as_date_or_datetime(value: Any) -> date:
 
 
 def _as_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise PydanticCustomError("bf_decimal", "must be a number, got a boolean", {})
-    if isinstance(value, Decimal | int):
-        number = Decimal(value)
+    if value.__class__ is Decimal:
+        number: Decimal = value
     elif isinstance(value, str):
+        if len(value) > MAX_DIGITS + 10:
+            raise PydanticCustomError("bf_decimal", "is too large or too precise: {value}", {"value": repr(value)})
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
             raise PydanticCustomError("bf_decimal", "must be a number, got {value}", {"value": repr(value)}) from None
+    elif isinstance(value, bool):
+        raise PydanticCustomError("bf_decimal", "must be a number, got a boolean", {})
+    elif isinstance(value, int | Decimal):
+        number = Decimal(value)
     else:
         raise PydanticCustomError("bf_decimal", "must be a number, got {value}", {"value": repr(value)})
     if not number.is_finite():
         raise PydanticCustomError("bf_decimal", "must be a finite number, got {value}", {"value": repr(value)})
-    if len(number.as_tuple().digits) > MAX_DIGITS or abs(number.adjusted()) > MAX_DIGITS:
+    if abs(number.adjusted()) > MAX_DIGITS:
         raise PydanticCustomError("bf_decimal", "is too large or too precise: {value}", {"value": repr(value)})
     return number
 
 
+def _bounded(decimals: int, limit: Decimal, what: str) -> Any:
+    def check(value: Any) -> Decimal:
+        number = _as_decimal(value)
+        if abs(number) > limit:
+            raise PydanticCustomError(
+                "bf_range",
+                "{value} is outside the range allowed for {what} (at most {limit})",
+                {"value": str(number), "what": what, "limit": str(limit)},
+            )
+        scaled = number.scaleb(decimals)
+        if scaled != scaled.to_integral_value():
+            raise PydanticCustomError(
+                "bf_scale",
+                "{value} has more than {decimals} decimal places",
+                {"value": str(number), "decimals": decimals},
+            )
+        return number
+
+    return check
+
+
 def _as_str(value: Any) -> str:
     if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("bf_str", "must not contain NUL characters", {})
         return value
     raise PydanticCustomError("bf_str", "must be a string, got {value}", {"value": repr(value)})
 
@@ -92,6 +127,9 @@ def _as_int(value: Any) -> int:
 ZDate = Annotated[date, BeforeValidator(_as_date)]
 ZDateLoose = Annotated[date, BeforeValidator(_as_date_or_datetime)]
 ZDecimal = Annotated[Decimal, BeforeValidator(_as_decimal)]
+ZAmount = Annotated[Decimal, BeforeValidator(_bounded(AMOUNT_DECIMALS, AMOUNT_LIMIT, "an amount"))]
+ZPrice = Annotated[Decimal, BeforeValidator(_bounded(PRICE_DECIMALS, PRICE_LIMIT, "a price or rate"))]
+ZQuantity = Annotated[Decimal, BeforeValidator(_bounded(QUANTITY_DECIMALS, QUANTITY_LIMIT, "a quantity"))]
 ZStr = Annotated[str, BeforeValidator(_as_str)]
 ZBool = Annotated[bool, BeforeValidator(_as_bool)]
 ZInt = Annotated[int, BeforeValidator(_as_int)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -192,13 +193,23 @@ sequence_sets = Table(
     _id(),
     _entity(),
     Column("name", String(100), nullable=False),
+    Column("number", String(32)),  # Zuora's sequenceSetNumber, when the client gave one
     Column("invoice_prefix", String(32), nullable=False),
-    Column("invoice_start_number", Integer, nullable=False),
-    Column("invoice_next_number", Integer, nullable=False),
+    Column("invoice_start_number", BigInteger, nullable=False),
     Column("documents", JSON, nullable=False),  # the other document types' {prefix, startNumber}
     Column("is_default", Boolean, nullable=False),
     *_audit(),
     UniqueConstraint("entity_id", "name"),
+)
+
+# The next invoice number of each prefix: one number space per (entity, prefix), shared by every
+# sequence set with that prefix and kept when a set is changed or deleted, so no number is reused.
+invoice_number_counters = Table(
+    "invoice_number_counters",
+    metadata,
+    Column("entity_id", String(ID), ForeignKey("entities.id"), primary_key=True),
+    Column("prefix", String(32), primary_key=True),
+    Column("next_number", BigInteger, nullable=False),
 )
 
 accounting_periods = Table(
@@ -210,7 +221,7 @@ accounting_periods = Table(
     Column("start_date", Date, nullable=False),
     Column("end_date", Date, nullable=False),
     Column("status", String(20), nullable=False),  # Open | Closed
-    Column("fiscal_year", String(10)),
+    Column("fiscal_year", Integer, nullable=False),
     Column("fiscal_quarter", Integer),
     Column("notes", String(255)),
     *_audit(),
@@ -250,6 +261,7 @@ tax_rates = Table(
     _id(),
     _entity(),
     Column("tax_code_id", String(ID), ForeignKey("tax_codes.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # the order the rates were given in
     Column("name", String(128), nullable=False),
     Column("rate", Price(), nullable=False),
     Column("rate_type", String(20), nullable=False),  # Percentage | FlatFee
@@ -344,6 +356,7 @@ products = Table(
     Column("extra", JSON, nullable=False),
     *_audit(),
     UniqueConstraint("entity_id", "sku"),
+    UniqueConstraint("entity_id", "product_number"),
 )
 
 product_rate_plans = Table(
@@ -362,6 +375,7 @@ product_rate_plans = Table(
     Column("extra", JSON, nullable=False),
     *_audit(),
     Index("ix_product_rate_plans_product_id", "product_id"),
+    UniqueConstraint("entity_id", "product_rate_plan_number"),
 )
 
 product_rate_plan_charges = Table(
@@ -376,6 +390,7 @@ product_rate_plan_charges = Table(
         nullable=False,
     ),
     Column("name", String(100), nullable=False),
+    Column("product_rate_plan_charge_number", String(100)),
     Column("charge_type", String(20), nullable=False),
     Column("charge_model", String(40), nullable=False),
     Column("billing_period", String(30)),
@@ -385,6 +400,8 @@ product_rate_plan_charges = Table(
     Column("bill_cycle_day", Integer),
     Column("weekly_bill_cycle_day", String(10)),
     Column("billing_period_alignment", String(30)),
+    Column("list_price_base", String(30)),
+    Column("rating_group", String(30)),
     Column("trigger_event", String(30), nullable=False),
     Column("uom", String(25)),
     Column("default_quantity", Quantity()),
@@ -404,6 +421,7 @@ product_rate_plan_charges = Table(
     Column("extra", JSON, nullable=False),
     *_audit(),
     Index("ix_product_rate_plan_charges_plan_id", "product_rate_plan_id"),
+    UniqueConstraint("entity_id", "product_rate_plan_charge_number"),
 )
 
 product_rate_plan_charge_tiers = Table(
@@ -419,7 +437,7 @@ product_rate_plan_charge_tiers = Table(
     ),
     Column("tier", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("price", Price(), nullable=False),
+    Column("price", Price()),  # none for discount tiers, which carry a discount amount or percentage
     Column("price_format", String(20), nullable=False),
     Column("starting_unit", Quantity()),
     Column("ending_unit", Quantity()),
@@ -428,6 +446,15 @@ product_rate_plan_charge_tiers = Table(
     Column("discount_percentage", Price()),
     *_audit(),
     UniqueConstraint("charge_id", "currency", "tier"),
+)
+
+# The next generated catalog key of each kind (SKU, PC, PRP, PRPC) in an entity: numbers only go up.
+catalog_counters = Table(
+    "catalog_counters",
+    metadata,
+    Column("entity_id", String(ID), ForeignKey("entities.id"), primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("next_number", BigInteger, nullable=False),
 )
 
 # --- invoices -----------------------------------------------------------------------------
@@ -539,3 +566,7 @@ taxation_items = Table(
     Column("location_code", String(64)),
     Index("ix_taxation_items_invoice_id", "invoice_id"),
 )
+
+# The other table modules share this MetaData; importing them here makes it complete for
+# migrations whichever module is imported first.
+from billforge.db import tables_billing, tables_payments  # noqa: E402, F401 - registers their tables

@@ -16,6 +16,15 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from billforge.domain.money import (
+    AMOUNT_DECIMALS,
+    AMOUNT_LIMIT,
+    PRICE_DECIMALS,
+    PRICE_LIMIT,
+    QUANTITY_DECIMALS,
+    QUANTITY_LIMIT,
+)
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """A decimal with a fixed scale; ``max_abs`` bounds its magnitude on every backend."""
@@ -27,8 +36,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         super().__init__()
         self.scale = scale
         self.max_abs = max_abs
-        self._factor = 10**scale
-        self._quantum = Decimal(1).scaleb(-scale)
+        self._max_scaled = int(max_abs.scaleb(scale))
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -38,14 +46,18 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        value = Decimal(value)
-        if not value.is_finite() or abs(value) > self.max_abs:
-            raise ValueError(f"{value} is outside the range this column stores (at most {self.max_abs})")
-        if value != value.quantize(self._quantum):
+        if value.__class__ is not Decimal:
+            value = Decimal(value)
+        scaled = value.scaleb(self.scale)
+        try:
+            whole = int(scaled)
+        except (ValueError, OverflowError):
+            raise ValueError(f"{value} is not a finite number") from None
+        if whole != scaled:
             raise ValueError(f"{value} has more than {self.scale} decimal places")
-        if dialect.name == "sqlite":
-            return int(value.scaleb(self.scale))
-        return value
+        if not -self._max_scaled <= whole <= self._max_scaled:
+            raise ValueError(f"{value} is outside the range this column stores (at most {self.max_abs})")
+        return whole if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
@@ -59,16 +71,13 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return Decimal
 
 
-# The scales and bounds billforge uses; each fits a signed 64-bit integer once scaled (< 9.2e18).
-# Amounts: currency amounts, at most 4 minor units, 14 integer digits.
-# Prices and rates: up to 9 decimals, as Zuora keeps them, 9 integer digits.
-# Quantities: up to 6 decimals, 12 integer digits (usage counts can be large).
-AMOUNT_SCALE = 4
-AMOUNT_MAX = Decimal("99999999999999.9999")
-PRICE_SCALE = 9
-PRICE_MAX = Decimal("999999999.999999999")
-QUANTITY_SCALE = 6
-QUANTITY_MAX = Decimal("999999999999.999999")
+# The scales and bounds (domain.money) each fit a signed 64-bit integer once scaled (< 9.2e18).
+AMOUNT_SCALE = AMOUNT_DECIMALS
+AMOUNT_MAX = AMOUNT_LIMIT
+PRICE_SCALE = PRICE_DECIMALS
+PRICE_MAX = PRICE_LIMIT
+QUANTITY_SCALE = QUANTITY_DECIMALS
+QUANTITY_MAX = QUANTITY_LIMIT
 
 
 class Amount(ExactDecimal):

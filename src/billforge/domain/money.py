@@ -27,6 +27,16 @@ MONEY_CONTEXT: Final = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_UP, 
 
 ZERO: Final = Decimal(0)
 
+# What billforge stores, on every database: amounts with at most 4 decimals and 14 integer
+# digits; prices and rates with at most 9 decimals and 9 integer digits; quantities with at most
+# 6 decimals and 12 integer digits. Anything beyond is refused as input, never rounded.
+AMOUNT_DECIMALS: Final = 4
+AMOUNT_LIMIT: Final = Decimal("99999999999999.9999")
+PRICE_DECIMALS: Final = 9
+PRICE_LIMIT: Final = Decimal("999999999.999999999")
+QUANTITY_DECIMALS: Final = 6
+QUANTITY_LIMIT: Final = Decimal("999999999999.999999")
+
 
 @dataclass(frozen=True, slots=True)
 class Currency:

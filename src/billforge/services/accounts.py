@@ -221,11 +221,11 @@ def _create(conn: Connection, ctx: Context, data: AccountInput) -> CreatedAccoun
             updated_by_id=ctx.actor_id,
         )
     )
-    contact_rows = [_contact_row(bill_to_id, account_id, ctx, data.bill_to, now)]
+    contact_rows = [contact_row(bill_to_id, account_id, ctx, data.bill_to, now)]
     if data.sold_to is not None:
-        contact_rows.append(_contact_row(sold_to_id, account_id, ctx, data.sold_to, now))
+        contact_rows.append(contact_row(sold_to_id, account_id, ctx, data.sold_to, now))
     if data.ship_to is not None and ship_to_id is not None:
-        contact_rows.append(_contact_row(ship_to_id, account_id, ctx, data.ship_to, now))
+        contact_rows.append(contact_row(ship_to_id, account_id, ctx, data.ship_to, now))
     conn.execute(insert(t.contacts), contact_rows)
     return CreatedAccount(account_id, number, bill_to_id, sold_to_id, ship_to_id)
 
@@ -265,9 +265,7 @@ def _next_account_number(conn: Connection, entity_id: str) -> str:
             return candidate
 
 
-def _contact_row(
-    contact_id: str, account_id: str, ctx: Context, contact: ContactInput, now: datetime
-) -> dict[str, Any]:
+def contact_row(contact_id: str, account_id: str, ctx: Context, contact: ContactInput, now: datetime) -> dict[str, Any]:
     values = {name: getattr(contact, name) for name in CONTACT_COLUMNS}
     return {
         "id": contact_id,
@@ -394,7 +392,7 @@ def update_account(*, db: Database, ctx: Context, key: str, changes: AccountChan
             shared = role != "bill_to" and contact_ids[role] == account.bill_to_contact_id
             if contact_ids[role] is None or shared:
                 new_contact = new_id()
-                conn.execute(insert(t.contacts).values(**_contact_row(new_contact, account.id, ctx, contact, now)))
+                conn.execute(insert(t.contacts).values(**contact_row(new_contact, account.id, ctx, contact, now)))
                 values[f"{role}_contact_id"] = new_contact
             else:
                 conn.execute(

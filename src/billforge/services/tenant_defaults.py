@@ -26,7 +26,21 @@ DEFAULT_PAYMENT_TERMS: Final = (
 )
 DEFAULT_SEQUENCE_SET: Final = "Default"
 DEFAULT_INVOICE_PREFIX: Final = "INV"
+DEFAULT_INVOICE_START: Final = 1
 DEFAULT_LOCALE: Final = "en_US"
+DEFAULT_TEMPLATE_NAME: Final = "Default Template"
+DEFAULT_TEMPLATE_ENGINE: Final = "Jinja2"
+# The default invoice template: Jinja2, rendered by the PDF work with the invoice, its items, the
+# account, the bill-to contact and the seller in scope.
+DEFAULT_TEMPLATE_BODY: Final = """\
+<h1>{{ seller.name or "Invoice" }}</h1>
+<p>Invoice {{ invoice.invoice_number }} dated {{ invoice.invoice_date }}, due {{ invoice.due_date }}</p>
+<p>Bill to: {{ bill_to.first_name }} {{ bill_to.last_name }}</p>
+<table>
+{% for item in items %}<tr><td>{{ item.charge_name }}</td><td>{{ item.charge_amount }}</td></tr>
+{% endfor %}</table>
+<p>Total {{ invoice.amount }} {{ invoice.currency }}</p>
+"""
 
 
 def seed_entity_defaults(conn: Connection, *, entity_id: str, now: datetime) -> None:
@@ -78,9 +92,26 @@ def seed_entity_defaults(conn: Connection, *, entity_id: str, now: datetime) -> 
             entity_id=entity_id,
             name=DEFAULT_SEQUENCE_SET,
             invoice_prefix=DEFAULT_INVOICE_PREFIX,
-            invoice_start_number=1,
-            invoice_next_number=1,
+            invoice_start_number=DEFAULT_INVOICE_START,
             documents={},
+            is_default=True,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    conn.execute(
+        insert(t.invoice_number_counters).values(
+            entity_id=entity_id, prefix=DEFAULT_INVOICE_PREFIX, next_number=DEFAULT_INVOICE_START
+        )
+    )
+    conn.execute(
+        insert(t.invoice_templates).values(
+            id=new_id(),
+            entity_id=entity_id,
+            name=DEFAULT_TEMPLATE_NAME,
+            description="The template every entity starts with",
+            engine=DEFAULT_TEMPLATE_ENGINE,
+            body=DEFAULT_TEMPLATE_BODY,
             is_default=True,
             created_at=now,
             updated_at=now,

@@ -1,8 +1,8 @@
-"""foundation
+"""initial schema
 
-Revision ID: f691d536a532
+Revision ID: 4c02f763adcb
 Revises:
-Create Date: 2026-11-23 11:49:02.963619
+Create Date: 2026-11-23 12:04:24.161968
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 import billforge.db.types
 
-revision: str = "f691d536a532"
+revision: str = "4c02f763adcb"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -81,7 +81,7 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("fiscal_year", sa.String(length=10), nullable=True),
+        sa.Column("fiscal_year", sa.Integer(), nullable=False),
         sa.Column("fiscal_quarter", sa.Integer(), nullable=True),
         sa.Column("notes", sa.String(length=255), nullable=True),
         sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
@@ -144,6 +144,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("client_id", "entity_id", name=op.f("pk_api_client_entities")),
     )
     op.create_table(
+        "billing_counters",
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=30), nullable=False),
+        sa.Column("next_number", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_billing_counters_entity_id_entities")),
+        sa.PrimaryKeyConstraint("entity_id", "name", name=op.f("pk_billing_counters")),
+    )
+    op.create_table(
+        "catalog_counters",
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("next_number", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_catalog_counters_entity_id_entities")),
+        sa.PrimaryKeyConstraint("entity_id", "kind", name=op.f("pk_catalog_counters")),
+    )
+    op.create_table(
         "currencies",
         sa.Column("entity_id", sa.String(length=32), nullable=False),
         sa.Column("code", sa.String(length=3), nullable=False),
@@ -152,6 +168,16 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_currencies_entity_id_entities")),
         sa.PrimaryKeyConstraint("entity_id", "code", name=op.f("pk_currencies")),
+    )
+    op.create_table(
+        "invoice_number_counters",
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("prefix", sa.String(length=32), nullable=False),
+        sa.Column("next_number", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entity_id"], ["entities.id"], name=op.f("fk_invoice_number_counters_entity_id_entities")
+        ),
+        sa.PrimaryKeyConstraint("entity_id", "prefix", name=op.f("pk_invoice_number_counters")),
     )
     op.create_table(
         "invoice_templates",
@@ -202,6 +228,7 @@ def upgrade() -> None:
         sa.Column("updated_by_id", sa.String(length=36), nullable=True),
         sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_products_entity_id_entities")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
+        sa.UniqueConstraint("entity_id", "product_number", name=op.f("uq_products_entity_id_product_number")),
         sa.UniqueConstraint("entity_id", "sku", name=op.f("uq_products_entity_id_sku")),
     )
     op.create_table(
@@ -209,9 +236,9 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("entity_id", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=True),
         sa.Column("invoice_prefix", sa.String(length=32), nullable=False),
-        sa.Column("invoice_start_number", sa.Integer(), nullable=False),
-        sa.Column("invoice_next_number", sa.Integer(), nullable=False),
+        sa.Column("invoice_start_number", sa.BigInteger(), nullable=False),
         sa.Column("documents", sa.JSON(), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
         sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
@@ -262,6 +289,22 @@ def upgrade() -> None:
         sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_tenant_settings_entity_id_entities")),
         sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_tenant_settings")),
+    )
+    op.create_table(
+        "usage_imports",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=True),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("record_count", sa.Integer(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=True),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=36), nullable=True),
+        sa.Column("updated_by_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_usage_imports_entity_id_entities")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_imports")),
     )
     op.create_table(
         "users",
@@ -394,6 +437,11 @@ def upgrade() -> None:
             ["product_id"], ["products.id"], name=op.f("fk_product_rate_plans_product_id_products"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_product_rate_plans")),
+        sa.UniqueConstraint(
+            "entity_id",
+            "product_rate_plan_number",
+            name=op.f("uq_product_rate_plans_entity_id_product_rate_plan_number"),
+        ),
     )
     with op.batch_alter_table("product_rate_plans", schema=None) as batch_op:
         batch_op.create_index("ix_product_rate_plans_product_id", ["product_id"], unique=False)
@@ -412,10 +460,52 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_soap_sessions")),
     )
     op.create_table(
+        "subscriptions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("subscription_number", sa.String(length=100), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("term_type", sa.String(length=10), nullable=False),
+        sa.Column("contract_effective_date", sa.Date(), nullable=False),
+        sa.Column("service_activation_date", sa.Date(), nullable=True),
+        sa.Column("customer_acceptance_date", sa.Date(), nullable=True),
+        sa.Column("term_start_date", sa.Date(), nullable=False),
+        sa.Column("term_end_date", sa.Date(), nullable=True),
+        sa.Column("initial_term", sa.Integer(), nullable=True),
+        sa.Column("initial_term_period_type", sa.String(length=10), nullable=False),
+        sa.Column("current_term", sa.Integer(), nullable=True),
+        sa.Column("current_term_period_type", sa.String(length=10), nullable=False),
+        sa.Column("renewal_term", sa.Integer(), nullable=False),
+        sa.Column("renewal_term_period_type", sa.String(length=10), nullable=False),
+        sa.Column("renewal_setting", sa.String(length=30), nullable=False),
+        sa.Column("auto_renew", sa.Boolean(), nullable=False),
+        sa.Column("invoice_separately", sa.Boolean(), nullable=False),
+        sa.Column("notes", sa.String(length=1000), nullable=True),
+        sa.Column("cancelled_date", sa.Date(), nullable=True),
+        sa.Column("cancellation_policy", sa.String(length=30), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=36), nullable=True),
+        sa.Column("updated_by_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_subscriptions_account_id_accounts")),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_subscriptions_entity_id_entities")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
+        sa.UniqueConstraint(
+            "entity_id", "subscription_number", name=op.f("uq_subscriptions_entity_id_subscription_number")
+        ),
+    )
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.create_index("ix_subscriptions_account_id", ["account_id"], unique=False)
+
+    op.create_table(
         "tax_rates",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("entity_id", sa.String(length=32), nullable=False),
         sa.Column("tax_code_id", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("rate", billforge.db.types.Price(), nullable=False),
         sa.Column("rate_type", sa.String(length=20), nullable=False),
@@ -481,6 +571,7 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.String(length=32), nullable=False),
         sa.Column("product_rate_plan_id", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("product_rate_plan_charge_number", sa.String(length=100), nullable=True),
         sa.Column("charge_type", sa.String(length=20), nullable=False),
         sa.Column("charge_model", sa.String(length=40), nullable=False),
         sa.Column("billing_period", sa.String(length=30), nullable=True),
@@ -490,6 +581,8 @@ def upgrade() -> None:
         sa.Column("bill_cycle_day", sa.Integer(), nullable=True),
         sa.Column("weekly_bill_cycle_day", sa.String(length=10), nullable=True),
         sa.Column("billing_period_alignment", sa.String(length=30), nullable=True),
+        sa.Column("list_price_base", sa.String(length=30), nullable=True),
+        sa.Column("rating_group", sa.String(length=30), nullable=True),
         sa.Column("trigger_event", sa.String(length=30), nullable=False),
         sa.Column("uom", sa.String(length=25), nullable=True),
         sa.Column("default_quantity", billforge.db.types.Quantity(), nullable=True),
@@ -521,9 +614,42 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_product_rate_plan_charges")),
+        sa.UniqueConstraint(
+            "entity_id",
+            "product_rate_plan_charge_number",
+            name=op.f("uq_product_rate_plan_charges_entity_id_product_rate_plan_charge_number"),
+        ),
     )
     with op.batch_alter_table("product_rate_plan_charges", schema=None) as batch_op:
         batch_op.create_index("ix_product_rate_plan_charges_plan_id", ["product_rate_plan_id"], unique=False)
+
+    op.create_table(
+        "rate_plans",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("subscription_id", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("product_rate_plan_id", sa.String(length=32), nullable=False),
+        sa.Column("product_rate_plan_number", sa.String(length=100), nullable=True),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("product_name", sa.String(length=255), nullable=False),
+        sa.Column("product_sku", sa.String(length=50), nullable=True),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=36), nullable=True),
+        sa.Column("updated_by_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_rate_plans_entity_id_entities")),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscriptions.id"],
+            name=op.f("fk_rate_plans_subscription_id_subscriptions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_plans")),
+    )
+    with op.batch_alter_table("rate_plans", schema=None) as batch_op:
+        batch_op.create_index("ix_rate_plans_subscription_id", ["subscription_id"], unique=False)
 
     op.create_table(
         "product_rate_plan_charge_tiers",
@@ -532,7 +658,7 @@ def upgrade() -> None:
         sa.Column("charge_id", sa.String(length=32), nullable=False),
         sa.Column("tier", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("price", billforge.db.types.Price(), nullable=False),
+        sa.Column("price", billforge.db.types.Price(), nullable=True),
         sa.Column("price_format", sa.String(length=20), nullable=False),
         sa.Column("starting_unit", billforge.db.types.Quantity(), nullable=True),
         sa.Column("ending_unit", billforge.db.types.Quantity(), nullable=True),
@@ -557,6 +683,67 @@ def upgrade() -> None:
             "charge_id", "currency", "tier", name=op.f("uq_product_rate_plan_charge_tiers_charge_id_currency_tier")
         ),
     )
+    op.create_table(
+        "rate_plan_charges",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("subscription_id", sa.String(length=32), nullable=False),
+        sa.Column("rate_plan_id", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("charge_number", sa.String(length=50), nullable=False),
+        sa.Column("product_rate_plan_charge_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=True),
+        sa.Column("charge_type", sa.String(length=20), nullable=False),
+        sa.Column("charge_model", sa.String(length=40), nullable=False),
+        sa.Column("price", billforge.db.types.Price(), nullable=True),
+        sa.Column("quantity", billforge.db.types.Quantity(), nullable=False),
+        sa.Column("included_units", billforge.db.types.Quantity(), nullable=True),
+        sa.Column("discount_percentage", billforge.db.types.Price(), nullable=True),
+        sa.Column("discount_amount", billforge.db.types.Price(), nullable=True),
+        sa.Column("discount_level", sa.String(length=20), nullable=True),
+        sa.Column("apply_discount_to", sa.String(length=60), nullable=True),
+        sa.Column("uom", sa.String(length=25), nullable=True),
+        sa.Column("billing_period", sa.String(length=30), nullable=True),
+        sa.Column("specific_billing_period", sa.Integer(), nullable=True),
+        sa.Column("list_price_base", sa.String(length=30), nullable=True),
+        sa.Column("billing_timing", sa.String(length=20), nullable=True),
+        sa.Column("bill_cycle_type", sa.String(length=30), nullable=False),
+        sa.Column("bill_cycle_day", sa.Integer(), nullable=True),
+        sa.Column("weekly_bill_cycle_day", sa.String(length=10), nullable=True),
+        sa.Column("billing_period_alignment", sa.String(length=30), nullable=True),
+        sa.Column("trigger_event", sa.String(length=30), nullable=False),
+        sa.Column("trigger_date", sa.Date(), nullable=True),
+        sa.Column("end_date_condition", sa.String(length=30), nullable=False),
+        sa.Column("up_to_periods", sa.Integer(), nullable=True),
+        sa.Column("specific_end_date", sa.Date(), nullable=True),
+        sa.Column("tax_code", sa.String(length=64), nullable=True),
+        sa.Column("tax_mode", sa.String(length=20), nullable=True),
+        sa.Column("taxable", sa.Boolean(), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=36), nullable=True),
+        sa.Column("updated_by_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_rate_plan_charges_entity_id_entities")),
+        sa.ForeignKeyConstraint(
+            ["rate_plan_id"],
+            ["rate_plans.id"],
+            name=op.f("fk_rate_plan_charges_rate_plan_id_rate_plans"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscriptions.id"],
+            name=op.f("fk_rate_plan_charges_subscription_id_subscriptions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_plan_charges")),
+        sa.UniqueConstraint("entity_id", "charge_number", name=op.f("uq_rate_plan_charges_entity_id_charge_number")),
+    )
+    with op.batch_alter_table("rate_plan_charges", schema=None) as batch_op:
+        batch_op.create_index("ix_rate_plan_charges_subscription_id", ["subscription_id"], unique=False)
+
     op.create_table(
         "taxation_items",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -590,16 +777,140 @@ def upgrade() -> None:
     with op.batch_alter_table("taxation_items", schema=None) as batch_op:
         batch_op.create_index("ix_taxation_items_invoice_id", ["invoice_id"], unique=False)
 
+    op.create_table(
+        "charge_billings",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("subscription_id", sa.String(length=32), nullable=False),
+        sa.Column("rate_plan_charge_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_item_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("service_start", sa.Date(), nullable=False),
+        sa.Column("service_end", sa.Date(), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("quantity", billforge.db.types.Quantity(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_charge_billings_account_id_accounts")),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_charge_billings_entity_id_entities")),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_charge_billings_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["rate_plan_charge_id"],
+            ["rate_plan_charges.id"],
+            name=op.f("fk_charge_billings_rate_plan_charge_id_rate_plan_charges"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"], ["subscriptions.id"], name=op.f("fk_charge_billings_subscription_id_subscriptions")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_charge_billings")),
+        sa.UniqueConstraint(
+            "rate_plan_charge_id",
+            "service_start",
+            "kind",
+            "sequence",
+            name=op.f("uq_charge_billings_rate_plan_charge_id_service_start_kind_sequence"),
+        ),
+    )
+    with op.batch_alter_table("charge_billings", schema=None) as batch_op:
+        batch_op.create_index("ix_charge_billings_account_id", ["account_id"], unique=False)
+        batch_op.create_index("ix_charge_billings_invoice_id", ["invoice_id"], unique=False)
+
+    op.create_table(
+        "rate_plan_charge_tiers",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("rate_plan_charge_id", sa.String(length=32), nullable=False),
+        sa.Column("tier", sa.Integer(), nullable=False),
+        sa.Column("starting_unit", billforge.db.types.Quantity(), nullable=True),
+        sa.Column("ending_unit", billforge.db.types.Quantity(), nullable=True),
+        sa.Column("price", billforge.db.types.Price(), nullable=False),
+        sa.Column("price_format", sa.String(length=20), nullable=False),
+        sa.Column("is_overage_price", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entity_id"], ["entities.id"], name=op.f("fk_rate_plan_charge_tiers_entity_id_entities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["rate_plan_charge_id"],
+            ["rate_plan_charges.id"],
+            name=op.f("fk_rate_plan_charge_tiers_rate_plan_charge_id_rate_plan_charges"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_plan_charge_tiers")),
+        sa.UniqueConstraint(
+            "rate_plan_charge_id",
+            "tier",
+            "is_overage_price",
+            name=op.f("uq_rate_plan_charge_tiers_rate_plan_charge_id_tier_is_overage_price"),
+        ),
+    )
+    op.create_table(
+        "usage",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("subscription_id", sa.String(length=32), nullable=True),
+        sa.Column("charge_id", sa.String(length=32), nullable=True),
+        sa.Column("uom", sa.String(length=25), nullable=False),
+        sa.Column("quantity", billforge.db.types.Quantity(), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("start_date_time", sa.DateTime(), nullable=False),
+        sa.Column("end_date_time", sa.DateTime(), nullable=True),
+        sa.Column("description", sa.String(length=255), nullable=True),
+        sa.Column("unique_key", sa.String(length=255), nullable=True),
+        sa.Column("source_type", sa.String(length=20), nullable=False),
+        sa.Column("import_id", sa.String(length=32), nullable=True),
+        sa.Column("invoice_id", sa.String(length=32), nullable=True),
+        sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=36), nullable=True),
+        sa.Column("updated_by_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_usage_account_id_accounts")),
+        sa.ForeignKeyConstraint(
+            ["charge_id"], ["rate_plan_charges.id"], name=op.f("fk_usage_charge_id_rate_plan_charges")
+        ),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_usage_entity_id_entities")),
+        sa.ForeignKeyConstraint(["import_id"], ["usage_imports.id"], name=op.f("fk_usage_import_id_usage_imports")),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"], ["subscriptions.id"], name=op.f("fk_usage_subscription_id_subscriptions")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage")),
+    )
+    with op.batch_alter_table("usage", schema=None) as batch_op:
+        batch_op.create_index("ix_usage_account_id", ["account_id", "start_date"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("usage", schema=None) as batch_op:
+        batch_op.drop_index("ix_usage_account_id")
+
+    op.drop_table("usage")
+    op.drop_table("rate_plan_charge_tiers")
+    with op.batch_alter_table("charge_billings", schema=None) as batch_op:
+        batch_op.drop_index("ix_charge_billings_invoice_id")
+        batch_op.drop_index("ix_charge_billings_account_id")
+
+    op.drop_table("charge_billings")
     with op.batch_alter_table("taxation_items", schema=None) as batch_op:
         batch_op.drop_index("ix_taxation_items_invoice_id")
 
     op.drop_table("taxation_items")
+    with op.batch_alter_table("rate_plan_charges", schema=None) as batch_op:
+        batch_op.drop_index("ix_rate_plan_charges_subscription_id")
+
+    op.drop_table("rate_plan_charges")
     op.drop_table("product_rate_plan_charge_tiers")
+    with op.batch_alter_table("rate_plans", schema=None) as batch_op:
+        batch_op.drop_index("ix_rate_plans_subscription_id")
+
+    op.drop_table("rate_plans")
     with op.batch_alter_table("product_rate_plan_charges", schema=None) as batch_op:
         batch_op.drop_index("ix_product_rate_plan_charges_plan_id")
 
@@ -612,6 +923,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tax_rates_tax_code_id")
 
     op.drop_table("tax_rates")
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.drop_index("ix_subscriptions_account_id")
+
+    op.drop_table("subscriptions")
     op.drop_table("soap_sessions")
     with op.batch_alter_table("product_rate_plans", schema=None) as batch_op:
         batch_op.drop_index("ix_product_rate_plans_product_id")
@@ -626,13 +941,17 @@ def downgrade() -> None:
 
     op.drop_table("contacts")
     op.drop_table("users")
+    op.drop_table("usage_imports")
     op.drop_table("tenant_settings")
     op.drop_table("tax_codes")
     op.drop_table("sequence_sets")
     op.drop_table("products")
     op.drop_table("payment_terms")
     op.drop_table("invoice_templates")
+    op.drop_table("invoice_number_counters")
     op.drop_table("currencies")
+    op.drop_table("catalog_counters")
+    op.drop_table("billing_counters")
     op.drop_table("api_client_entities")
     op.drop_table("accounts")
     with op.batch_alter_table("accounting_periods", schema=None) as batch_op:
