@@ -225,7 +225,6 @@ class ZuoraProtocol:
 
         async def capture(message: Message) -> None:
             captured.observe(message)
-            await send(message)
 
         try:
             await _run_guarded(
@@ -239,6 +238,8 @@ class ZuoraProtocol:
         except BaseException:
             await run_in_threadpool(idempotency.release, db=self.db, key=key)
             raise
+        # Store the answer before anyone sees it: a retry arriving right after the client got the
+        # first answer must find it stored (replay), not still running (409).
         await run_in_threadpool(
             idempotency.finish,
             db=self.db,
@@ -247,6 +248,8 @@ class ZuoraProtocol:
             body=b"".join(captured.chunks),
             content_type=captured.content_type,
         )
+        for message in captured.messages:
+            await send(message)
 
 
 class _IdempotencyMismatch(RuleRestriction):
@@ -258,8 +261,10 @@ class _Captured:
     status: int = 500
     content_type: str | None = None
     chunks: list[bytes] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
     def observe(self, message: Message) -> None:
+        self.messages.append(message)
         if message["type"] == "http.response.start":
             self.status = message["status"]
             for name, value in message.get("headers", []):

@@ -167,7 +167,10 @@ def _convert(error: ErrorDetails, prefix: str, obj: str | None) -> BillforgeErro
         message = f"must be at most {limit} characters"
     elif kind == "too_long":
         limit = (error.get("ctx") or {}).get("max_length")
-        message = f"must contain at most {limit} entries"
+        unit = "characters" if isinstance(error.get("input"), str) else "entries"
+        message = (
+            f"must be at most {limit} characters" if unit == "characters" else f"must contain at most {limit} entries"
+        )
     elif kind == "literal_error":
         expected = (error.get("ctx") or {}).get("expected")
         message = f"must be one of {expected}"

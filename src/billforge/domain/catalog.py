@@ -6,7 +6,9 @@ Every value Zuora publishes is recognised. Values the billing engine cannot bill
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Final
 
 
@@ -31,6 +33,7 @@ class ChargeModel(StrEnum):
     PRE_RATED = "PreratedPricing"
     HIGH_WATERMARK_VOLUME = "HighWatermarkVolumePricing"
     HIGH_WATERMARK_TIERED = "HighWatermarkTieredPricing"
+    CALCULATED = "Calculated"
 
 
 class BillCycleType(StrEnum):
@@ -83,6 +86,7 @@ class EndDateCondition(StrEnum):
     SUBSCRIPTION_END = "SubscriptionEnd"
     FIXED_PERIOD = "FixedPeriod"
     SPECIFIC_END_DATE = "SpecificEndDate"
+    ONE_TIME = "OneTime"  # the end of a one-time charge: it ends when it is billed
 
 
 class ListPriceBase(StrEnum):
@@ -97,6 +101,7 @@ class ListPriceBase(StrEnum):
     PER_WEEK = "Per_Week"
     PER_YEAR = "Per_Year"
     PER_SPECIFIC_MONTHS = "Per_Specific_Months"
+    PER_VALIDITY_PERIOD = "Per_Validity_Period"
 
 
 class DiscountLevel(StrEnum):
@@ -105,6 +110,52 @@ class DiscountLevel(StrEnum):
     RATE_PLAN = "rateplan"
     SUBSCRIPTION = "subscription"
     ACCOUNT = "account"
+
+
+class ApplyDiscountTo(StrEnum):
+    """The charge types a discount charge applies to (Zuora spells the combinations in capitals)."""
+
+    ONE_TIME = "ONETIME"
+    RECURRING = "RECURRING"
+    USAGE = "USAGE"
+    ONE_TIME_RECURRING = "ONETIMERECURRING"
+    ONE_TIME_USAGE = "ONETIMEUSAGE"
+    RECURRING_USAGE = "RECURRINGUSAGE"
+    ONE_TIME_RECURRING_USAGE = "ONETIMERECURRINGUSAGE"
+
+    @property
+    def charge_types(self) -> frozenset[ChargeType]:
+        """``ONETIMEUSAGE`` is one-time and usage charges."""
+        parts = {"ONETIME": ChargeType.ONE_TIME, "RECURRING": ChargeType.RECURRING, "USAGE": ChargeType.USAGE}
+        return frozenset(kind for word, kind in parts.items() if word in self.value)
+
+
+class UpToPeriodsType(StrEnum):
+    """The unit of ``UpToPeriods`` for a charge that ends after a fixed period."""
+
+    BILLING_PERIODS = "Billing Periods"
+    DAYS = "Days"
+    WEEKS = "Weeks"
+    MONTHS = "Months"
+    YEARS = "Years"
+
+
+class RatingGroup(StrEnum):
+    """How usage records are grouped before a usage charge rates them."""
+
+    BY_BILLING_PERIOD = "ByBillingPeriod"
+    BY_USAGE_START_DATE = "ByUsageStartDate"
+    BY_USAGE_RECORD = "ByUsageRecord"
+    BY_USAGE_UPLOAD = "ByUsageUpload"
+    BY_GROUP_ID = "ByGroupId"
+
+
+class PriceChangeOption(StrEnum):
+    """What happens to a termed subscription's price when it renews."""
+
+    NO_CHANGE = "NoChange"
+    SPECIFIC_PERCENTAGE_VALUE = "SpecificPercentageValue"
+    USE_LATEST_PRODUCT_CATALOG_PRICING = "UseLatestProductCatalogPricing"
 
 
 class ProductCategory(StrEnum):
@@ -132,6 +183,7 @@ UNSUPPORTED: Final[frozenset[StrEnum]] = frozenset(
         ChargeModel.PRE_RATED,
         ChargeModel.HIGH_WATERMARK_VOLUME,
         ChargeModel.HIGH_WATERMARK_TIERED,
+        ChargeModel.CALCULATED,
         BillCycleType.TERM_START_DAY,
         BillCycleType.TERM_END_DAY,
         BillingPeriod.SUBSCRIPTION_TERM,
@@ -140,7 +192,25 @@ UNSUPPORTED: Final[frozenset[StrEnum]] = frozenset(
         BillingPeriodAlignment.ALIGN_TO_TERM_END,
         TriggerEvent.SPECIFIC_DATE,
         ListPriceBase.PER_SPECIFIC_MONTHS,
+        ListPriceBase.PER_VALIDITY_PERIOD,
+        UpToPeriodsType.DAYS,
+        UpToPeriodsType.WEEKS,
+        UpToPeriodsType.MONTHS,
+        UpToPeriodsType.YEARS,
+        RatingGroup.BY_USAGE_START_DATE,
+        RatingGroup.BY_USAGE_RECORD,
+        RatingGroup.BY_USAGE_UPLOAD,
+        RatingGroup.BY_GROUP_ID,
+        PriceChangeOption.SPECIFIC_PERCENTAGE_VALUE,
+        PriceChangeOption.USE_LATEST_PRODUCT_CATALOG_PRICING,
     }
+)
+
+#: Values Zuora publishes for a field that have no member in its enum here, because the billing
+#: engine could never bill them (``ChargeType`` ``Others``): recognised only to be refused as not
+#: supported, like the members of ``UNSUPPORTED``.
+UNSUPPORTED_VALUES: Final[Mapping[type[StrEnum], frozenset[str]]] = MappingProxyType(
+    {ChargeType: frozenset({"Others"})}
 )
 
 #: Charge models whose price lives in tiers rather than in one price.
