@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import click
 
 from billforge import __version__, settings_cli
+from billforge.bulk.cli import bulk
 from billforge.config import Settings
 from billforge.errors import BillforgeError, Category
 
@@ -200,3 +201,4 @@ def users_create(username: str, password: str, entity_name: str | None) -> None:
 
 
 main.add_command(settings_cli.settings)
+main.add_command(bulk)

@@ -15,7 +15,7 @@ from billforge import __version__
 from billforge.api import jsonio, openapi
 from billforge.api.errors import family_of, render
 from billforge.api.protocol import ZuoraProtocol
-from billforge.api.routers import accounts, catalog, health, invoices, oauth
+from billforge.api.routers import accounts, billing, catalog, health, invoices, oauth, payments, subscriptions, usage
 from billforge.api.routers import settings as settings_routes
 from billforge.config import Settings
 from billforge.db.session import Database
@@ -48,6 +48,10 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
         catalog.router,
         settings_routes.router,
         invoices.router,
+        subscriptions.router,
+        usage.router,
+        billing.router,
+        payments.router,
     ):
         app.include_router(router)
 

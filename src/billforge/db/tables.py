@@ -160,7 +160,6 @@ tenant_settings = Table(
     Column("seller_email", String(255)),
     Column("seller_phone", String(64)),
     Column("locale", String(20), nullable=False),
-    Column("next_account_number", Integer, nullable=False, server_default="1"),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
@@ -449,11 +448,11 @@ product_rate_plan_charge_tiers = Table(
 )
 
 # The next generated catalog key of each kind (SKU, PC, PRP, PRPC) in an entity: numbers only go up.
-catalog_counters = Table(
-    "catalog_counters",
+counters = Table(
+    "counters",
     metadata,
     Column("entity_id", String(ID), ForeignKey("entities.id"), primary_key=True),
-    Column("kind", String(10), primary_key=True),
+    Column("kind", String(40), primary_key=True),  # SKU, PRP, A (accounts), P (payments), ...
     Column("next_number", BigInteger, nullable=False),
 )
 

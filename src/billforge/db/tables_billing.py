@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Column,
     Date,
@@ -44,16 +43,6 @@ def _audit() -> list[Column[object]]:
         Column("updated_by_id", String(ACTOR)),
     ]
 
-
-# The next number of each per-entity sequence billing hands out: "subscription" (A-S00000001),
-# "charge" (C-00000001).
-billing_counters = Table(
-    "billing_counters",
-    metadata,
-    Column("entity_id", String(ID), ForeignKey("entities.id"), primary_key=True),
-    Column("name", String(30), primary_key=True),
-    Column("next_number", BigInteger, nullable=False),
-)
 
 subscriptions = Table(
     "subscriptions",

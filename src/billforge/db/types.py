@@ -83,6 +83,8 @@ QUANTITY_MAX = QUANTITY_LIMIT
 class Amount(ExactDecimal):
     """A currency amount."""
 
+    cache_ok = True
+
     def __init__(self) -> None:
         super().__init__(AMOUNT_SCALE, AMOUNT_MAX)
 
@@ -93,6 +95,8 @@ class Amount(ExactDecimal):
 class Price(ExactDecimal):
     """A price or a rate."""
 
+    cache_ok = True
+
     def __init__(self) -> None:
         super().__init__(PRICE_SCALE, PRICE_MAX)
 
@@ -102,6 +106,8 @@ class Price(ExactDecimal):
 
 class Quantity(ExactDecimal):
     """A quantity of units."""
+
+    cache_ok = True
 
     def __init__(self) -> None:
         super().__init__(QUANTITY_SCALE, QUANTITY_MAX)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 from billforge.db import tables as t
 from billforge.db.session import Database
 from billforge.errors import ErrorList, InvalidValue, MissingValue, NotFound, RuleRestriction
-from billforge.services import tenant_settings
+from billforge.services import counters, tenant_settings
 from billforge.services.context import Context, new_id
 
 ACCOUNT_NUMBER_MAX = 70
@@ -250,19 +250,10 @@ def _check_references(
 
 def _next_account_number(conn: Connection, entity_id: str) -> str:
     """Generated account numbers: A00000001, A00000002, ... skipping numbers already taken."""
-    while True:
-        number = conn.execute(
-            update(t.tenant_settings)
-            .where(t.tenant_settings.c.entity_id == entity_id)
-            .values(next_account_number=t.tenant_settings.c.next_account_number + 1)
-            .returning(t.tenant_settings.c.next_account_number)
-        ).scalar_one()
-        candidate = f"A{number - 1:08d}"
-        taken = conn.execute(
-            select(t.accounts.c.id).where(t.accounts.c.entity_id == entity_id, t.accounts.c.account_number == candidate)
-        ).first()
-        if taken is None:
-            return candidate
+    (number,) = counters.free_keys(
+        conn, entity_id=entity_id, kind="A", render=lambda n: f"A{n:08d}", column=t.accounts.c.account_number
+    )
+    return number
 
 
 def contact_row(contact_id: str, account_id: str, ctx: Context, contact: ContactInput, now: datetime) -> dict[str, Any]:

@@ -60,8 +60,6 @@ from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, delete, distinct, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from billforge.db import tables as t
@@ -99,7 +97,7 @@ from billforge.errors import (
     RuleRestriction,
     Unsupported,
 )
-from billforge.services import tenant_settings
+from billforge.services import counters, tenant_settings
 from billforge.services.context import Context, new_id
 
 E = TypeVar("E", bound=StrEnum)
@@ -472,27 +470,10 @@ def _decimal_problem(
     return None
 
 
-def _bump_counter(conn: Connection, entity_id: str, kind: str) -> int:
-    """The next number of ``kind`` in the entity, taken atomically (an upsert on its counter)."""
-    counters = t.catalog_counters
-    values = {"entity_id": entity_id, "kind": kind, "next_number": 2}
-    bumped = {"next_number": counters.c.next_number + 1}
-    keys = [counters.c.entity_id, counters.c.kind]
-    if conn.dialect.name == "postgresql":
-        pg = pg_insert(counters).values(**values)
-        statement = pg.on_conflict_do_update(index_elements=keys, set_=bumped).returning(counters.c.next_number)
-    else:
-        lite = sqlite_insert(counters).values(**values)
-        statement = lite.on_conflict_do_update(index_elements=keys, set_=bumped).returning(counters.c.next_number)
-    return int(conn.execute(statement).scalar_one()) - 1
-
-
 def _generate_key(conn: Connection, entity_id: str, kind: str, column: Any) -> str:
     """``SKU-00000001``, ``PC-00000001``, ...: the next number of ``kind`` not already used."""
-    while True:
-        candidate = f"{kind}-{_bump_counter(conn, entity_id, kind):08d}"
-        if not _key_taken(conn, entity_id, column, candidate, None):
-            return candidate
+    (key,) = counters.free_keys(conn, entity_id=entity_id, kind=kind, render=lambda n: f"{kind}-{n:08d}", column=column)
+    return key
 
 
 def _key_taken(conn: Connection, entity_id: str, column: Any, value: str, except_id: str | None) -> bool:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4c02f763adcb
+Revision ID: af49ece2fab7
 Revises:
-Create Date: 2026-11-23 12:04:24.161968
+Create Date: 2026-11-23 12:38:01.305672
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 import billforge.db.types
 
-revision: str = "4c02f763adcb"
+revision: str = "af49ece2fab7"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -144,20 +144,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("client_id", "entity_id", name=op.f("pk_api_client_entities")),
     )
     op.create_table(
-        "billing_counters",
+        "counters",
         sa.Column("entity_id", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=30), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("next_number", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_billing_counters_entity_id_entities")),
-        sa.PrimaryKeyConstraint("entity_id", "name", name=op.f("pk_billing_counters")),
-    )
-    op.create_table(
-        "catalog_counters",
-        sa.Column("entity_id", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("next_number", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_catalog_counters_entity_id_entities")),
-        sa.PrimaryKeyConstraint("entity_id", "kind", name=op.f("pk_catalog_counters")),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_counters_entity_id_entities")),
+        sa.PrimaryKeyConstraint("entity_id", "kind", name=op.f("pk_counters")),
     )
     op.create_table(
         "currencies",
@@ -285,7 +277,6 @@ def upgrade() -> None:
         sa.Column("seller_email", sa.String(length=255), nullable=True),
         sa.Column("seller_phone", sa.String(length=64), nullable=True),
         sa.Column("locale", sa.String(length=20), nullable=False),
-        sa.Column("next_account_number", sa.Integer(), server_default="1", nullable=False),
         sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_tenant_settings_entity_id_entities")),
         sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_tenant_settings")),
@@ -414,6 +405,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.create_index("ix_invoices_account_id", ["account_id", "invoice_date"], unique=False)
+
+    op.create_table(
+        "payments",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("type", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("applied_amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("unapplied_amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("refund_amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("effective_date", sa.Date(), nullable=False),
+        sa.Column("payment_method_id", sa.String(length=32), nullable=True),
+        sa.Column("comment", sa.String(length=255), nullable=True),
+        sa.Column("reference_id", sa.String(length=100), nullable=True),
+        sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=36), nullable=True),
+        sa.Column("updated_by_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_payments_account_id_accounts")),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_payments_entity_id_entities")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_account_id", ["account_id"], unique=False)
+        batch_op.create_index("ix_payments_entity_number", ["entity_id", "number"], unique=True)
 
     op.create_table(
         "product_rate_plans",
@@ -566,6 +587,34 @@ def upgrade() -> None:
         batch_op.create_index("ix_invoice_items_invoice_id", ["invoice_id", "position"], unique=False)
 
     op.create_table(
+        "payment_applications",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("payment_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_id", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("refunded_amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entity_id"], ["entities.id"], name=op.f("fk_payment_applications_entity_id_entities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_payment_applications_invoice_id_invoices")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_payment_applications_payment_id_payments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_applications")),
+    )
+    with op.batch_alter_table("payment_applications", schema=None) as batch_op:
+        batch_op.create_index("ix_payment_applications_invoice_id", ["invoice_id"], unique=False)
+        batch_op.create_index("ix_payment_applications_payment_id", ["payment_id"], unique=False)
+
+    op.create_table(
         "product_rate_plan_charges",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("entity_id", sa.String(length=32), nullable=False),
@@ -650,6 +699,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rate_plans", schema=None) as batch_op:
         batch_op.create_index("ix_rate_plans_subscription_id", ["subscription_id"], unique=False)
+
+    op.create_table(
+        "refunds",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("payment_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("type", sa.String(length=20), nullable=False),
+        sa.Column("method_type", sa.String(length=30), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("amount", billforge.db.types.Amount(), nullable=False),
+        sa.Column("refund_date", sa.Date(), nullable=False),
+        sa.Column("reason_code", sa.String(length=100), nullable=True),
+        sa.Column("comment", sa.String(length=255), nullable=True),
+        sa.Column("reference_id", sa.String(length=100), nullable=True),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=36), nullable=True),
+        sa.Column("updated_by_id", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_refunds_account_id_accounts")),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_refunds_entity_id_entities")),
+        sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], name=op.f("fk_refunds_payment_id_payments")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
+    )
+    with op.batch_alter_table("refunds", schema=None) as batch_op:
+        batch_op.create_index("ix_refunds_entity_number", ["entity_id", "number"], unique=True)
+        batch_op.create_index("ix_refunds_payment_id", ["payment_id"], unique=False)
 
     op.create_table(
         "product_rate_plan_charge_tiers",
@@ -743,6 +820,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rate_plan_charges", schema=None) as batch_op:
         batch_op.create_index("ix_rate_plan_charges_subscription_id", ["subscription_id"], unique=False)
+
+    op.create_table(
+        "refund_applications",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("refund_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_id", sa.String(length=32), nullable=True),
+        sa.Column("amount", billforge.db.types.Amount(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_refund_applications_invoice_id_invoices")
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"], ["refunds.id"], name=op.f("fk_refund_applications_refund_id_refunds"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refund_applications")),
+    )
+    with op.batch_alter_table("refund_applications", schema=None) as batch_op:
+        batch_op.create_index("ix_refund_applications_refund_id", ["refund_id"], unique=False)
 
     op.create_table(
         "taxation_items",
@@ -902,11 +996,20 @@ def downgrade() -> None:
         batch_op.drop_index("ix_taxation_items_invoice_id")
 
     op.drop_table("taxation_items")
+    with op.batch_alter_table("refund_applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_refund_applications_refund_id")
+
+    op.drop_table("refund_applications")
     with op.batch_alter_table("rate_plan_charges", schema=None) as batch_op:
         batch_op.drop_index("ix_rate_plan_charges_subscription_id")
 
     op.drop_table("rate_plan_charges")
     op.drop_table("product_rate_plan_charge_tiers")
+    with op.batch_alter_table("refunds", schema=None) as batch_op:
+        batch_op.drop_index("ix_refunds_payment_id")
+        batch_op.drop_index("ix_refunds_entity_number")
+
+    op.drop_table("refunds")
     with op.batch_alter_table("rate_plans", schema=None) as batch_op:
         batch_op.drop_index("ix_rate_plans_subscription_id")
 
@@ -915,6 +1018,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_product_rate_plan_charges_plan_id")
 
     op.drop_table("product_rate_plan_charges")
+    with op.batch_alter_table("payment_applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_payment_applications_payment_id")
+        batch_op.drop_index("ix_payment_applications_invoice_id")
+
+    op.drop_table("payment_applications")
     with op.batch_alter_table("invoice_items", schema=None) as batch_op:
         batch_op.drop_index("ix_invoice_items_invoice_id")
 
@@ -932,6 +1040,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_product_rate_plans_product_id")
 
     op.drop_table("product_rate_plans")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_entity_number")
+        batch_op.drop_index("ix_payments_account_id")
+
+    op.drop_table("payments")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_account_id")
 
@@ -950,8 +1063,7 @@ def downgrade() -> None:
     op.drop_table("invoice_templates")
     op.drop_table("invoice_number_counters")
     op.drop_table("currencies")
-    op.drop_table("catalog_counters")
-    op.drop_table("billing_counters")
+    op.drop_table("counters")
     op.drop_table("api_client_entities")
     op.drop_table("accounts")
     with op.batch_alter_table("accounting_periods", schema=None) as batch_op:
