@@ -105,7 +105,9 @@ def prepare(url: str) -> tuple[str, str, list[str]]:
 
     ctx = Context(entity_id=client.entity_ids[0], actor_id=client.client_id)
     accounts = [
-        create_account(db=db, ctx=ctx, data=AccountInput(name=f"Bench {n}", currency="USD", bill_to=ContactInput("A", "B"))).id
+        create_account(
+            db=db, ctx=ctx, data=AccountInput(name=f"Bench {n}", currency="USD", bill_to=ContactInput("A", "B"))
+        ).id
         for n in range(100)
     ]
     db.dispose()
@@ -183,7 +185,9 @@ def run_raw(url: str, invoices: int) -> float:
     from billforge.services.context import Context
 
     ctx = Context(entity_id=entity.id, actor_id="bench")
-    account = create_account(db=db, ctx=ctx, data=AccountInput(name="Raw", currency="USD", bill_to=ContactInput("A", "B")))
+    account = create_account(
+        db=db, ctx=ctx, data=AccountInput(name="Raw", currency="USD", bill_to=ContactInput("A", "B"))
+    )
     now = datetime.now(UTC)
     amount = sum(Decimal(f"{10 + i}.50") for i in range(ITEMS_PER_INVOICE))
     invoice_rows = []
@@ -192,24 +196,55 @@ def run_raw(url: str, invoices: int) -> float:
         invoice_id = secrets.token_hex(16)
         invoice_rows.append(
             {
-                "id": invoice_id, "entity_id": entity.id, "account_id": account.id, "invoice_number": f"RAW{n:08d}",
-                "status": "Draft", "currency": "USD", "invoice_date": date(2024, 1, 31), "target_date": None,
-                "due_date": date(2024, 1, 31), "payment_term": "Due Upon Receipt", "amount": amount,
-                "amount_without_tax": amount, "tax_amount": 0, "tax_exempt_amount": 0, "discount": 0,
-                "payment_amount": 0, "refund_amount": 0, "adjustment_amount": 0,
-                "credit_balance_adjustment_amount": 0, "credit_memo_amount": 0, "balance": amount, "auto_pay": False,
-                "includes_one_time": True, "includes_recurring": False, "includes_usage": False, "source": "API",
-                "source_type": "Standalone", "regenerate_pdf_count": 0, "extra": {}, "created_at": now,
+                "id": invoice_id,
+                "entity_id": entity.id,
+                "account_id": account.id,
+                "invoice_number": f"RAW{n:08d}",
+                "status": "Draft",
+                "currency": "USD",
+                "invoice_date": date(2024, 1, 31),
+                "target_date": None,
+                "due_date": date(2024, 1, 31),
+                "payment_term": "Due Upon Receipt",
+                "amount": amount,
+                "amount_without_tax": amount,
+                "tax_amount": 0,
+                "tax_exempt_amount": 0,
+                "discount": 0,
+                "payment_amount": 0,
+                "refund_amount": 0,
+                "adjustment_amount": 0,
+                "credit_balance_adjustment_amount": 0,
+                "credit_memo_amount": 0,
+                "balance": amount,
+                "auto_pay": False,
+                "includes_one_time": True,
+                "includes_recurring": False,
+                "includes_usage": False,
+                "source": "API",
+                "source_type": "Standalone",
+                "regenerate_pdf_count": 0,
+                "extra": {},
+                "created_at": now,
                 "updated_at": now,
             }
         )
         for i in range(ITEMS_PER_INVOICE):
             item_rows.append(
                 {
-                    "id": secrets.token_hex(16), "entity_id": entity.id, "invoice_id": invoice_id, "position": i,
-                    "processing_type": "Charge", "charge_name": f"Line {i}", "charge_amount": Decimal(f"{10 + i}.50"),
-                    "tax_amount": 0, "quantity": 1, "unit_price": Decimal(f"{10 + i}.50"),
-                    "service_start_date": date(2024, 1, 1), "service_end_date": date(2024, 1, 31), "extra": {},
+                    "id": secrets.token_hex(16),
+                    "entity_id": entity.id,
+                    "invoice_id": invoice_id,
+                    "position": i,
+                    "processing_type": "Charge",
+                    "charge_name": f"Line {i}",
+                    "charge_amount": Decimal(f"{10 + i}.50"),
+                    "tax_amount": 0,
+                    "quantity": 1,
+                    "unit_price": Decimal(f"{10 + i}.50"),
+                    "service_start_date": date(2024, 1, 1),
+                    "service_end_date": date(2024, 1, 31),
+                    "extra": {},
                 }
             )
     # Plain executemany on the driver's own connection: values converted once beforehand to what
@@ -245,7 +280,10 @@ def _plain(db: Database, table: Table, rows: list[dict[str, Any]]) -> tuple[str,
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(marker for _ in columns)})"
     processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
     values = [
-        tuple(value if process is None else process(value) for value, process in zip(row.values(), processors, strict=True))
+        tuple(
+            value if process is None else process(value)
+            for value, process in zip(row.values(), processors, strict=True)
+        )
         for row in rows
     ]
     return sql, values

@@ -200,5 +200,35 @@ def users_create(username: str, password: str, entity_name: str | None) -> None:
     _print_json({"id": user_id, "username": username})
 
 
+@main.command(help="Load a small catalog, three accounts and subscriptions, and bill them up to today.")
+@click.option("--entity", "entity_name", default=None, help="Entity name or id; the default entity if absent.")
+def demo(entity_name: str | None) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from billforge.db.session import Database
+    from billforge.services import tenancy, tenant_settings
+    from billforge.services.context import Context, SystemClock
+    from billforge.services.demo import load_demo
+
+    settings = _settings()
+    _prepare(settings)
+    database = Database(settings.database_url)
+    try:
+        with database.read() as conn:
+            (entity,) = tenancy.resolve_entities(conn, [entity_name or tenancy.DEFAULT_ENTITY])
+            zone = ZoneInfo(tenant_settings.load(conn, entity.id).time_zone)
+        ctx = Context(entity_id=entity.id, actor_id="billforge-demo", clock=SystemClock())
+        made = load_demo(db=database, ctx=ctx, today=datetime.now(zone).date())
+    except BillforgeError as error:
+        _fail(error)
+    finally:
+        database.dispose()
+    click.echo(f"demo data loaded in entity {entity.name!r}:")
+    for invoice in made:
+        click.echo(f"  {invoice.account_number}  {invoice.invoice_number}  {invoice.amount:>10.2f}  {invoice.status}")
+    click.echo("next: `billforge clients create`, then `billforge serve`, and GET /v1/invoices/{number}")
+
+
 main.add_command(settings_cli.settings)
 main.add_command(bulk)

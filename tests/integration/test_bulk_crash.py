@@ -238,9 +238,9 @@ def test_local_target_sigkill_and_resume_bill_exactly_once(
         page, _ = invoices.list_account_invoices(db=db, ctx=ctx, account_key=account.id, page_size=40)
         # Monthly in advance from 1 January: one invoice per target date, 100.00 each, none twice.
         assert sorted((r.target_date.isoformat(), str(r.amount)) for r in page.rows) == [
-            ("2024-01-01", "100.0000"),
-            ("2024-02-01", "100.0000"),
-            ("2024-03-01", "100.0000"),
+            ("2024-01-01", "100.00"),
+            ("2024-02-01", "100.00"),
+            ("2024-03-01", "100.00"),
         ]
     for (m, _month), result in zip([(m, x) for m, x in enumerate(months) for _ in accounts], final, strict=True):
         row, _ = invoices.get_invoice(db=db, ctx=ctx, key=result["InvoiceId"])

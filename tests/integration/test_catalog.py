@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event
-from tests.conftest import ServerThread, Tenant, bearer_token, make_tenant
 from zuora_sdk import (
     ApiException,
     CreateAccountContact,
@@ -44,6 +43,7 @@ from billforge.domain.catalog import (
     UpToPeriodsType,
 )
 from billforge.services.catalog import ChargeTier, load_charges
+from tests.conftest import ServerThread, Tenant, bearer_token, make_tenant
 
 # The SDK's models warn when they serialise the plain strings its own examples use for enums.
 pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 import zuora_sdk
-from tests.conftest import Tenant
 from zuora_sdk import (
     CreateProductRatePlanChargeRequest,
     CreateProductRequest,
@@ -36,6 +35,7 @@ from billforge.domain.catalog import (
     UpToPeriodsType,
 )
 from billforge.services import taxes
+from tests.conftest import Tenant
 
 pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")
 

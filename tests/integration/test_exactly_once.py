@@ -18,6 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+
+from billforge.db import tables as t
+from billforge.db import tables_billing as tb
+from billforge.db.session import Database
+from billforge.domain.catalog import BillCycleType, BillingPeriod, BillingTiming, ChargeModel, ChargeType
+from billforge.services import billing, catalog, usage
+from billforge.services.billing import NothingToBill, add_term
+from billforge.services.context import new_id
+from billforge.services.subscriptions import CancelInput, ChargeOverride, cancel_subscription
 from tests.conftest import ServerThread, Tenant, bearer_token
 from tests.integration.test_generate_support import (
     SdkCatalog,
@@ -33,15 +42,6 @@ from tests.integration.test_generate_support import (
     service_plan,
     service_subscribe,
 )
-
-from billforge.db import tables as t
-from billforge.db import tables_billing as tb
-from billforge.db.session import Database
-from billforge.domain.catalog import BillCycleType, BillingPeriod, BillingTiming, ChargeModel, ChargeType
-from billforge.services import billing, catalog, usage
-from billforge.services.billing import NothingToBill, add_term
-from billforge.services.context import new_id
-from billforge.services.subscriptions import CancelInput, ChargeOverride, cancel_subscription
 
 D = Decimal
 

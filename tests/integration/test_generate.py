@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from zuora_sdk import ApiException, GenerateBillingDocumentRequest
+
 from tests.integration.test_generate_support import (
     SdkCatalog,
     action_generate,
@@ -23,7 +25,6 @@ from tests.integration.test_generate_support import (
     sdk_subscribe,
     usage_charge,
 )
-from zuora_sdk import ApiException, GenerateBillingDocumentRequest
 
 D = Decimal
 
@@ -274,10 +275,9 @@ def test_billing_documents_generate(zuora: Any, billed_account: Any, http: httpx
 
 
 def test_generate_is_per_tenant(http: httpx.Client, db: Any, billed_account: Any) -> None:
-    from tests.conftest import make_tenant
-
     from billforge.errors import NotFound
     from billforge.services import billing
+    from tests.conftest import make_tenant
 
     other = make_tenant(db)
     with pytest.raises(NotFound):

@@ -10,13 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.integration.test_standalone_invoices import invoice_request, item, new_account, raw_invoice
 from zuora_sdk import (
     ApiException,
     BulkPostInvoicesRequest,
     PostAsyncInvoiceRequest,
     UpdateInvoiceRequest,
 )
+
+from tests.integration.test_standalone_invoices import invoice_request, item, new_account, raw_invoice
 
 
 def first_reason(error: ApiException) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def test_update_a_draft_recomputes_totals_and_keeps_item_ids(zuora: Any, http: h
     assert body["number"] == created.invoice_number
     assert body["dueDate"] == "2024-02-01"
     after = http.get(f"/v1/invoices/{created.id}/items").json()["invoiceItems"]
-    assert [(i["chargeName"], i["chargeAmount"]) for i in after] == [("Setup", "120.0000"), ("Shipping", "5.0000")]
+    assert [(i["chargeName"], i["chargeAmount"]) for i in after] == [("Setup", "120.00"), ("Shipping", "5.00")]
     assert after[0]["id"] == items[0]["id"]
 
 
@@ -153,7 +154,7 @@ def test_unpost_only_while_unpaid(zuora: Any, http: httpx.Client, db: Any, tenan
     with pytest.raises(ApiException) as caught:
         zuora.invoices_api().unpost_invoice(created.id)
     assert first_reason(caught.value)["message"] == (
-        f"invoice {created.invoice_number} has payments applied (10.0000): unapply them before unposting"
+        f"invoice {created.invoice_number} has payments applied (10.00): unapply them before unposting"
     )
 
 

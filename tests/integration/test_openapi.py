@@ -67,7 +67,9 @@ def test_endpoint_is_documented(document: dict[str, Any], method: str, path: str
 def test_request_bodies_use_zuora_field_names(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     invoice = schemas["CreateInvoiceRequest"]["properties"]
-    assert {"accountId", "accountNumber", "invoiceDate", "invoiceItems", "soldToSameAsBillTo", "customRates"} <= set(invoice)
+    assert {"accountId", "accountNumber", "invoiceDate", "invoiceItems", "soldToSameAsBillTo", "customRates"} <= set(
+        invoice
+    )
     assert set(schemas["CreateInvoiceRequest"]["required"]) == {"invoiceDate", "invoiceItems"}
     item = schemas["InvoiceItem"]["properties"]
     assert {"amount", "serviceStartDate", "productRatePlanChargeId", "taxItems", "discountItems"} <= set(item)

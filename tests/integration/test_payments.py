@@ -11,7 +11,7 @@ import httpx
 import pytest
 from zuora_sdk import ApiException, CreatePaymentInvoiceApplication, CreatePaymentRequest
 
-from tests.integration.test_standalone_invoices import item, invoice_request, new_account
+from tests.integration.test_standalone_invoices import invoice_request, item, new_account
 
 
 def posted_invoice(zuora: Any, amount: str) -> tuple[Any, Any]:
@@ -91,7 +91,7 @@ def test_payment_rules(zuora: Any, http: httpx.Client) -> None:
         return message
 
     assert first({**base, "invoices": [{"invoiceId": invoice.id, "amount": "100.01"}]}) == (
-        f"'invoices[0].amount' 100.01 is more than the balance of invoice {invoice.invoice_number} (100.0000)"
+        f"'invoices[0].amount' 100.01 is more than the balance of invoice {invoice.invoice_number} (100.00)"
     )
     assert first(
         {
@@ -99,7 +99,7 @@ def test_payment_rules(zuora: Any, http: httpx.Client) -> None:
             "invoices": [{"invoiceId": invoice.id, "amount": "60"}, {"invoiceId": invoice.id, "amount": "60"}],
             "amount": "120",
         }
-    ) == (f"'invoices[1].amount' 60 is more than the balance of invoice {invoice.invoice_number} (40.0000)")
+    ) == (f"'invoices[1].amount' 60 is more than the balance of invoice {invoice.invoice_number} (40.00)")
     assert first({**base, "amount": "50.00", "invoices": [{"invoiceId": invoice.id, "amount": "60.00"}]}) == (
         "the amounts applied to invoices (60.00) exceed the payment amount (50.00)"
     )
@@ -119,7 +119,7 @@ def test_refund_limits(zuora: Any, http: httpx.Client) -> None:
     response = http.post(f"/v1/payments/{payment.id}/refunds", json={"totalAmount": "100.01"})
     assert response.status_code == 400
     assert response.json()["reasons"][0]["message"] == (
-        f"'totalAmount' 100.01 is more than payment {payment.number} can refund (100.0000)"
+        f"'totalAmount' 100.01 is more than payment {payment.number} can refund (100.00)"
     )
 
 

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
-from tests.conftest import ServerThread, Tenant, bearer_token, make_tenant
 
 from billforge.db import tables as t
 from billforge.db.session import Database
 from billforge.services import idempotency, tenancy
 from billforge.services.context import SystemClock
+from tests.conftest import ServerThread, Tenant, bearer_token, make_tenant
 
 ACCOUNT = {"name": "Acme", "currency": "USD", "billToContact": {"firstName": "Ada", "lastName": "Lovelace"}}
 

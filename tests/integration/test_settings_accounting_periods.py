@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import JSON, Boolean, Date, String, insert
-from tests.conftest import Tenant
 from zuora_sdk import ApiException, CreateAccountingPeriodRequest, UpdateAccountingPeriodRequest
 
 from billforge.db import tables as t
@@ -21,6 +20,7 @@ from billforge.db.types import UTCDateTime
 from billforge.services.accounting_periods import closed_period_for
 from billforge.services.accounts import AccountInput, ContactInput, create_account
 from billforge.services.context import new_id
+from tests.conftest import Tenant
 
 INVALID, MISSING, RULE, NOT_FOUND = 50000020, 50000022, 50000030, 50000040
 

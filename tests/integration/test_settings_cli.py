@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from tests.conftest import Tenant
 
 from billforge.db.session import Database
 from billforge.services import numbering, templates
 from billforge.settings_cli import settings
+from tests.conftest import Tenant
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import Tenant, make_tenant
 
 from billforge.db.session import Database
 from billforge.domain.tax import TaxRate, TaxRateType
 from billforge.errors import NotFound
 from billforge.services import taxes, templates
+from tests.conftest import Tenant, make_tenant
 
 INVALID, UNKNOWN, MISSING, RULE, NOT_FOUND = 50000020, 50000021, 50000022, 50000030, 50000040
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import JSON, Boolean, Date, String, insert
-from tests.conftest import Tenant, make_tenant
 from zuora_sdk import (
     ApiException,
     CreateSequenceSetRequest,
@@ -33,6 +32,7 @@ from billforge.errors import NotFound
 from billforge.services import numbering
 from billforge.services.accounts import AccountInput, ContactInput, create_account
 from billforge.services.context import new_id
+from tests.conftest import Tenant, make_tenant
 
 INVALID, MISSING, RULE, NOT_FOUND = 50000020, 50000022, 50000030, 50000040
 

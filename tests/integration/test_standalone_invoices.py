@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import Tenant
 from zuora_sdk import (
     ApiException,
     BulkCreateInvoicesRequest,
@@ -20,6 +19,7 @@ from zuora_sdk import (
 )
 
 from billforge.db.session import Database
+from tests.conftest import Tenant
 
 
 def new_account(zuora: Any, **overrides: Any) -> Any:
@@ -277,8 +277,8 @@ def test_discount_items_are_negative_and_reduce_the_total(zuora: Any, http: http
     assert created["discount"] == -10.00
     items = http.get(f"/v1/invoices/{created['id']}/items").json()["invoiceItems"]
     assert [(i["chargeName"], i["chargeAmount"], i["processingType"]) for i in items] == [
-        ("Licence", "100.0000", "Charge"),
-        ("Launch discount", "-10.0000", "Discount"),
+        ("Licence", "100.00", "Charge"),
+        ("Launch discount", "-10.00", "Discount"),
     ]
     assert items[1]["appliedToItemId"] == items[0]["id"]
     body["invoiceItems"][0]["discountItems"][0]["amount"] = "10.00"

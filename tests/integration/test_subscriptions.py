@@ -8,6 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from zuora_sdk import (
+    ApiException,
+    CancelSubscriptionRequest,
+    CreateSubscriptionComponent,
+    CreateSubscriptionRatePlan,
+    CreateSubscriptionRequest,
+    RenewSubscriptionRequest,
+)
+from zuora_sdk.models.tier import Tier
+
 from tests.integration.test_generate_support import (
     SdkCatalog,
     invoice_items,
@@ -19,15 +29,6 @@ from tests.integration.test_generate_support import (
     sdk_subscribe,
     usage_charge,
 )
-from zuora_sdk import (
-    ApiException,
-    CancelSubscriptionRequest,
-    CreateSubscriptionComponent,
-    CreateSubscriptionRatePlan,
-    CreateSubscriptionRequest,
-    RenewSubscriptionRequest,
-)
-from zuora_sdk.models.tier import Tier
 
 D = Decimal
 
@@ -387,10 +388,9 @@ def test_subscriptions_are_per_tenant(zuora: Any, plan: tuple[SdkCatalog, str], 
     _, plan_id = plan
     account = sdk_account(zuora)
     created = sdk_subscribe(zuora, account.account_id, plan_id, date(2024, 1, 1))
-    from tests.conftest import make_tenant
-
     from billforge.errors import NotFound
     from billforge.services import subscriptions
+    from tests.conftest import make_tenant
 
     other = make_tenant(db)
     with pytest.raises(NotFound):

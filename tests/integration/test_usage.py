@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from zuora_sdk import ApiException, CreateUsageRequest, UpdateUsageRequest
+
 from tests.integration.test_generate_support import (
     SdkCatalog,
     generate_one,
@@ -21,7 +23,6 @@ from tests.integration.test_generate_support import (
     sdk_subscribe,
     usage_charge,
 )
-from zuora_sdk import ApiException, CreateUsageRequest, UpdateUsageRequest
 
 D = Decimal
 

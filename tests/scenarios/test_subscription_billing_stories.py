@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from zuora_sdk import CancelSubscriptionRequest, CreateSubscriptionComponent
+
 from tests.integration.test_generate_support import (
     SdkCatalog,
     generate_one,
@@ -27,7 +29,6 @@ from tests.integration.test_generate_support import (
     tiers,
     usage_charge,
 )
-from zuora_sdk import CancelSubscriptionRequest, CreateSubscriptionComponent
 
 D = Decimal
 

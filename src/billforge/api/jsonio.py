@@ -34,9 +34,19 @@ def loads(body: bytes) -> Any:
     return value
 
 
+_CENTS = Decimal("0.01")
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as written on the wire: trailing zeros dropped down to two decimals
+    (``644.3200`` -> ``644.32``, ``100.0000`` -> ``100.00``, ``0.002000000`` -> ``0.002``)."""
+    cents = value.quantize(_CENTS)
+    return format(cents if cents == value else value.normalize(), "f")
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return orjson.Fragment(format(value, "f").encode())
+        return orjson.Fragment(decimal_text(value).encode())
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -25,6 +25,8 @@ from billforge.domain.money import (
     QUANTITY_LIMIT,
 )
 
+_CENTS = Decimal("0.01")
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """A decimal with a fixed scale; ``max_abs`` bounds its magnitude on every backend."""
@@ -62,9 +64,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-self.scale)
-        return Decimal(value)
+        number = Decimal(int(value)).scaleb(-self.scale) if dialect.name == "sqlite" else Decimal(value)
+        # Read back without the column's padding: 100.0000 -> 100.00, 0.002000000 -> 0.002 (same value).
+        cents = number.quantize(_CENTS)
+        return cents if cents == number else number.normalize()
 
     @property
     def python_type(self) -> type[Decimal]:

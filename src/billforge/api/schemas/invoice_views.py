@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from billforge.api.jsonio import iso_date
+from billforge.api.jsonio import decimal_text, iso_date
 
 
 def _ts(value: datetime | None, zone: ZoneInfo) -> str | None:
@@ -147,9 +147,9 @@ def invoice_item(row: Mapping[Any, Any], taxes: Sequence[Mapping[Any, Any]]) -> 
         "chargeDescription": row["description"],
         "description": row["description"],
         "chargeDate": row["charge_date"].strftime("%Y-%m-%d %H:%M:%S") if row["charge_date"] else None,
-        "chargeAmount": format(row["charge_amount"], "f"),
-        "taxAmount": format(row["tax_amount"], "f"),
-        "balance": format(balance, "f"),
+        "chargeAmount": decimal_text(row["charge_amount"]),
+        "taxAmount": decimal_text(row["tax_amount"]),
+        "balance": decimal_text(balance),
         "availableToCreditAmount": balance,
         "quantity": row["quantity"],
         "unitPrice": row["unit_price"],
