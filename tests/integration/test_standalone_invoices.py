@@ -511,3 +511,184 @@ def test_invoice_date_in_a_closed_accounting_period_is_refused(zuora: Any, http:
     moved = http.put(f"/v1/invoices/{draft.id}/post", json={"invoiceDate": "2024-02-01"})
     assert moved.status_code == 200
     assert http.get(f"/v1/invoices/{draft.id}").json()["invoiceDate"] == "2024-02-01"
+
+
+# --- every rule with its exact code ---------------------------------------------------------------
+# Zuora's code for the standalone invoice resource is 584900 (its "Create standalone invoices"
+# example answers 58490020); the last two digits are the category: 20 invalid value, 22 missing
+# required field, 30 rule restriction, 70 limit.
+
+LINE = {"amount": "10.00", "serviceStartDate": "2024-01-01", "chargeName": "x"}
+TAX = {
+    "name": "VAT",
+    "taxAmount": "1.00",
+    "taxCode": "VAT",
+    "taxDate": "2024-01-15",
+    "taxRate": "0.1",
+    "taxRateType": "Percentage",
+    "taxMode": "TaxExclusive",
+}
+
+
+def _without(key: str) -> Any:
+    return lambda body: {k: v for k, v in body.items() if k != key}
+
+
+def _with(**fields: Any) -> Any:
+    return lambda body: {**body, **fields}
+
+
+def _line(**fields: Any) -> Any:
+    return lambda body: {**body, "invoiceItems": [{**LINE, **fields}]}
+
+
+RULES: list[tuple[str, Any, int, str]] = [
+    ("invoice date required", _without("invoiceDate"), 58490022, "'invoiceDate' is required"),
+    ("items required", _with(invoiceItems=[]), 58490022, "'invoiceItems' must contain at least one item"),
+    (
+        "at most 1000 items",
+        _with(invoiceItems=[LINE] * 1001),
+        58490020,
+        "'invoiceItems' has 1001 items; at most 1000 are allowed",
+    ),
+    ("unknown account", _with(accountId="0" * 32), 58490020, f"'accountId' {'0' * 32!r} is not a known account"),
+    (
+        "number length",
+        _with(invoiceNumber="N" * 33),
+        58490020,
+        "'invoiceNumber' must be at most 32 characters",
+    ),
+    (
+        "number characters",
+        _with(invoiceNumber="N/1"),
+        58490020,
+        "'invoiceNumber' may contain only letters a-z and A-Z, digits 0-9, '-' and '_'",
+    ),
+    (
+        "charge name or charge id",
+        _line(chargeName=None),
+        58490022,
+        "'invoiceItems[0].chargeName' is required when productRatePlanChargeId is not given",
+    ),
+    (
+        "unknown catalog charge",
+        _line(productRatePlanChargeId="c" * 32),
+        58490020,
+        f"'invoiceItems[0].productRatePlanChargeId' {'c' * 32!r} is not a known charge",
+    ),
+    (
+        "amount in minor units",
+        _line(amount="1.001"),
+        58490020,
+        "'invoiceItems[0].amount' 1.001 has more decimal places than USD allows (2)",
+    ),
+    (
+        "service end after start",
+        _line(serviceEndDate="2023-12-31"),
+        58490020,
+        "'invoiceItems[0].serviceEndDate' must be on or after serviceStartDate",
+    ),
+    (
+        "at most 5 tax items",
+        _line(taxItems=[TAX] * 6),
+        58490020,
+        "'invoiceItems[0].taxItems' must contain at most 5 entries",
+    ),
+    (
+        "at most 10 discount items",
+        _line(discountItems=[{"amount": "-1.00", "chargeName": "d"}] * 11),
+        58490020,
+        "'invoiceItems[0].discountItems' must contain at most 10 entries",
+    ),
+    (
+        "discounts are negative",
+        _line(discountItems=[{"amount": "1.00", "chargeName": "d"}]),
+        58490020,
+        "'invoiceItems[0].discountItems[0].amount' must be negative for a discount item, got 1.00",
+    ),
+    (
+        "no item tax code with external taxes",
+        _line(taxItems=[TAX], taxCode="VAT"),
+        58490020,
+        "'invoiceItems[0].taxCode' must not be given with taxItems: externally calculated taxes carry their own "
+        "taxCode and taxMode",
+    ),
+    (
+        "external taxes are exclusive",
+        _line(taxItems=[{**TAX, "taxMode": "TaxInclusive"}]),
+        58490020,
+        "'invoiceItems[0].taxItems[0].taxMode' must be TaxExclusive for externally calculated taxes",
+    ),
+    (
+        "tax code must be active",
+        _line(taxCode="NOPE", taxMode="TaxExclusive"),
+        58490020,
+        "'invoiceItems[0].taxCode' 'NOPE' is not an active tax code",
+    ),
+    (
+        "bill-to contact or its id",
+        _with(billToContactId="b" * 32, billToContact={"firstName": "A", "lastName": "B"}),
+        58490020,
+        "'billToContactId' and 'billToContact' are mutually exclusive: give one of them",
+    ),
+    (
+        "sold-to same as bill-to is exclusive",
+        _with(soldToSameAsBillTo=True, soldToContactId="s" * 32),
+        58490030,
+        "'soldToSameAsBillTo' is mutually exclusive with 'soldToContact' and 'soldToContactId'",
+    ),
+    ("active currency", _with(currency="CHF"), 58490020, "'currency' 'CHF' is not an active currency of this tenant"),
+    (
+        "at most 2 custom rates",
+        _with(customRates=[{"currency": "EUR", "customFxRate": "1"}] * 3),
+        58490020,
+        "'customRates' must contain at most 2 entries",
+    ),
+    ("status Draft or Posted", _with(status="Canceled"), 58490020, "'status' must be one of 'Draft' or 'Posted'"),
+    (
+        "transferred to accounting values",
+        _with(transferredToAccounting="Maybe"),
+        58490020,
+        "'transferredToAccounting' must be one of 'Processing', 'Error', 'Yes', 'Ignore' or 'No'",
+    ),
+    ("known payment term", _with(paymentTerm="Net 7"), 58490020, "'paymentTerm' 'Net 7' is not an active payment term"),
+    ("due after invoice date", _with(dueDate="2024-01-01"), 58490020, "'dueDate' must be on or after 'invoiceDate'"),
+    ("known sequence set", _with(sequenceSet="nope"), 58490020, "'sequenceSet' 'nope' is not a known sequence set"),
+    (
+        "known template",
+        _with(templateId="t" * 32),
+        58490020,
+        f"'templateId' {'t' * 32!r} is not a known invoice template",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "change", "code", "message"), RULES, ids=[r[0] for r in RULES])
+def test_rule_answers_its_exact_code_and_message(
+    zuora: Any, http: httpx.Client, rule: str, change: Any, code: int, message: str
+) -> None:
+    account = new_account(zuora)
+    body = change(raw_invoice(account.account_id))
+    for line in body.get("invoiceItems", []):
+        if isinstance(line, dict) and line.get("chargeName") is None:
+            line.pop("chargeName", None)
+    response = http.post("/v1/invoices", json=body)
+    assert response.status_code == 400, response.text
+    first = response.json()["reasons"][0]  # the contact rules also report the unknown contact id after this
+    assert (first["code"], first["message"]) == (code, message)
+
+
+def test_duplicate_number_and_limits_codes(zuora: Any, http: httpx.Client) -> None:
+    account = new_account(zuora)
+    http.post("/v1/invoices", json=raw_invoice(account.account_id, invoiceNumber="ONCE-1")).raise_for_status()
+    again = http.post("/v1/invoices", json=raw_invoice(account.account_id, invoiceNumber="ONCE-1")).json()["reasons"]
+    assert (again[0]["code"], again[0]["message"]) == (
+        58490030,
+        "'invoiceNumber' 'ONCE-1' is already used by another invoice",
+    )
+    too_many = http.post("/v1/invoices/batch", json={"invoices": [raw_invoice(account.account_id)] * 51})
+    (reason,) = too_many.json()["reasons"]
+    assert (reason["code"], reason["message"]) == (
+        58490070,
+        "'invoices' has 51 invoices; at most 50 are allowed per request",
+    )

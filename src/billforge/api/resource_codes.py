@@ -286,6 +286,14 @@ _UPDATE_NESTED: Final[dict[tuple[str | None, str], str]] = {
 _SEGMENT: Final = re.compile(r"^([^\[\]]*)((?:\[[^\[\]]*\])*)$")
 
 
+# Objects that only exist inside another one's request: their errors fall back to its code.
+_ENCLOSING: Final[dict[str, tuple[str, ...]]] = {
+    "invoiceItem": ("invoice",),
+    "discountItem": ("invoice", "invoiceItem"),
+    "taxationItem": ("invoice", "invoiceItem"),
+}
+
+
 def _segments(path: str) -> list[tuple[str, bool]]:
     """Split ``a.b[2].c`` into names, each with whether it carried an index."""
     parts: list[tuple[str, bool]] = []
@@ -324,7 +332,7 @@ def resource_code(obj: str | None, field: str | None, *, update: bool = False) -
     """
     if not obj:
         return UNKNOWN
-    chain = [obj]
+    chain = [*_ENCLOSING.get(obj, ()), obj]
     name: str | None = None
     segments = _segments(field) if field else []
     for position, (segment, indexed) in enumerate(segments):
