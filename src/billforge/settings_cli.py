@@ -330,6 +330,20 @@ def template_add(name: str, file: Path, description: str | None, make_default: b
     _print_json({"id": template_id, "name": name})
 
 
+@template.command("check", help="Check the Jinja2 template in FILE as `add` would, without adding it.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def template_check(file: Path) -> None:
+    from billforge.services import templates
+
+    try:
+        body = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"error: cannot read {file}: {exc}", err=True)
+        sys.exit(3)
+    _run(lambda: templates.check_body(body))
+    click.echo(f"{file}: the template renders invoices")
+
+
 @template.command("list", help="List the invoice templates.")
 @entity_option
 def template_list(entity: str | None) -> None:

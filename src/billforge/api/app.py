@@ -15,12 +15,27 @@ from billforge import __version__
 from billforge.api import jsonio, openapi
 from billforge.api.errors import family_of, render
 from billforge.api.protocol import ZuoraProtocol
-from billforge.api.routers import accounts, billing, catalog, health, invoices, oauth, payments, subscriptions, usage
+from billforge.api.routers import (
+    accounts,
+    actions,
+    billing,
+    catalog,
+    documents,
+    health,
+    invoice_object,
+    invoices,
+    oauth,
+    payments,
+    subscriptions,
+    usage,
+)
 from billforge.api.routers import settings as settings_routes
 from billforge.config import Settings
 from billforge.db.session import Database
 from billforge.errors import BillforgeError, InvalidValue, NotFound, Unsupported
+from billforge.jobs.runtime import background_workers
 from billforge.services.context import Clock, SystemClock
+from billforge.soap import endpoint as soap_endpoint
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +51,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
         description="A self-hostable invoicing engine that speaks Zuora's invoice API (REST v1 and SOAP).",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=background_workers(settings, db, clock),
     )
     app.state.settings = settings
     app.state.db = db
@@ -52,8 +68,12 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
         usage.router,
         billing.router,
         payments.router,
+        invoice_object.router,
+        actions.router,
+        documents.router,
     ):
         app.include_router(router)
+    app.add_route(soap_endpoint.PATH, soap_endpoint.soap_endpoint, methods=["GET", "POST"], include_in_schema=False)
 
     openapi.install(app)
     _install_error_handlers(app)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -369,11 +369,18 @@ def _recurring(
     items: list[DueItem] = []
     for full in cycle.periods(scan_start, scan_end):
         entitled = full.intersect(start, end)
-        for run, need in _runs(full, entitled, cover):
+        runs = _runs(full, entitled, cover)
+        period_items: list[DueItem] = []
+        complete = True  # does this call leave the period exactly billed (every active day once)?
+        for run, need in runs:
             if need > 0 and not _is_due(charge.billing_timing, run, target_date):
+                complete = False
                 continue
             if need < 0 and run.start > target_date:
+                complete = False
                 continue
+            if abs(need) != 1:
+                complete = False
             amount = round_money(prorate(rated.amount, factor * proration_fraction(run, full, cycle, rules)), currency)
             kind = _item_kind(charge) if need > 0 else ItemKind.CREDIT
             item = DueItem(
@@ -387,8 +394,41 @@ def _recurring(
                 is_prorated=run != full,
                 period_start=None if need > 0 else max(full.start, start),
             )
-            items.extend([item] * abs(need))
+            period_items.extend([item] * abs(need))
+        if complete and period_items:
+            period_items[-1] = _settle(
+                period_items[-1], full, entitled, billed, period_items, rated.amount, factor, cycle, rules, currency
+            )
+        items.extend(period_items)
     return items
+
+
+def _settle(
+    last: DueItem,
+    full: Period,
+    entitled: Period | None,
+    billed: Sequence[BilledItem],
+    new: Sequence[DueItem],
+    price: Decimal,
+    factor: Fraction,
+    cycle: BillingCycle,
+    rules: BillingRules,
+    currency: Currency,
+) -> DueItem:
+    """When a period ends up billed in several pieces, the last piece takes the rounding: the
+    period's pieces then sum to exactly what billing it in one go gives (round once, not per piece),
+    so that generating at T1 then T2 bills what one generation at T2 bills."""
+    whole = (
+        ZERO
+        if entitled is None
+        else round_money(prorate(price, factor * proration_fraction(entitled, full, cycle, rules)), currency)
+    )
+    earlier = sum((b.amount for b in billed if full.start <= b.service_start and b.service_end < full.end), ZERO)
+    pieces = sum((item.amount for item in new), ZERO)
+    gap = whole - earlier - pieces
+    if gap == ZERO:
+        return last
+    return replace(last, amount=last.amount + gap)
 
 
 def _usage(

@@ -21,7 +21,7 @@ from billforge.domain import invoices as rules
 from billforge.domain.invoices import InvoiceStatus, ItemDraft, ProcessingType, totals
 from billforge.domain.standalone import DiscountItemRequest, ItemContext, ItemRequest, TaxItemRequest, build_items
 from billforge.domain.tax import TaxMode, TaxRateType
-from billforge.errors import BillforgeError, ErrorList, InvalidValue, NotFound
+from billforge.errors import BillforgeError, ErrorList, InvalidValue, NotFound, RuleRestriction
 from billforge.services import accounting_periods, tenant_settings
 from billforge.services.context import Context, new_id
 from billforge.services.invoice_store import item_rows
@@ -498,22 +498,26 @@ def unpost_invoice(*, db: Database, ctx: Context, key: str) -> tuple[Row[Any], s
 
 def cancel_invoice(*, db: Database, ctx: Context, key: str) -> Row[Any]:
     with db.write() as conn:
-        invoice = find_invoice(conn, ctx.entity_id, key, lock=True)
-        rules.check_cancelable(invoice.status, invoice.invoice_number)
-        now = ctx.now()
-        conn.execute(
-            update(t.invoices)
-            .where(t.invoices.c.id == invoice.id)
-            .values(
-                status=InvoiceStatus.CANCELED.value,
-                canceled_date=now,
-                canceled_by_id=ctx.actor_id,
-                updated_at=now,
-                updated_by_id=ctx.actor_id,
-            )
+        return _cancel(conn, ctx, key)
+
+
+def _cancel(conn: Connection, ctx: Context, key: str) -> Row[Any]:
+    invoice = find_invoice(conn, ctx.entity_id, key, lock=True)
+    rules.check_cancelable(invoice.status, invoice.invoice_number)
+    now = ctx.now()
+    conn.execute(
+        update(t.invoices)
+        .where(t.invoices.c.id == invoice.id)
+        .values(
+            status=InvoiceStatus.CANCELED.value,
+            canceled_date=now,
+            canceled_by_id=ctx.actor_id,
+            updated_at=now,
+            updated_by_id=ctx.actor_id,
         )
-        _release_billing(conn, invoice.id)
-        return find_invoice(conn, ctx.entity_id, invoice.id)
+    )
+    _release_billing(conn, invoice.id)
+    return find_invoice(conn, ctx.entity_id, invoice.id)
 
 
 def delete_invoice(*, db: Database, ctx: Context, key: str) -> str:
@@ -541,3 +545,75 @@ def count_invoices(*, db: Database, ctx: Context) -> int:
                 select(func.count()).select_from(t.invoices).where(t.invoices.c.entity_id == ctx.entity_id)
             ).scalar_one()
         )
+
+
+# --- the Invoice object (object API, actions, SOAP) ------------------------------------------------
+
+MAX_PDF_REGENERATIONS = 100  # the Invoice object page: at most 100 regenerations for one invoice
+
+
+def change_invoice(
+    *, db: Database, ctx: Context, key: str, changes: InvoiceChanges, status: InvoiceStatus | None = None
+) -> Row[Any]:
+    """Field changes, then a status change, in one transaction: the Invoice object's update.
+
+    ``status`` Posted posts a Draft, Canceled cancels it (the same rules as the REST transitions); a
+    status equal to the invoice's current one changes nothing; any other status change is refused.
+    """
+    with db.write() as conn:
+        invoice = find_invoice(conn, ctx.entity_id, key, lock=True)
+        if changes.sent or changes.extra:
+            _apply_changes(conn, ctx, invoice, changes)
+        if status is not None and status != invoice.status:
+            if status is InvoiceStatus.POSTED:
+                _post(conn, ctx, invoice.id, None)
+            elif status is InvoiceStatus.CANCELED:
+                _cancel(conn, ctx, invoice.id)
+            else:
+                raise RuleRestriction(
+                    f"invoice {invoice.invoice_number} is {invoice.status}: its Status cannot be set to {status}; "
+                    "a Draft invoice can be set to Posted or Canceled (unpost a Posted invoice with "
+                    "PUT /v1/invoices/{id}/unpost)",
+                    field="Status",
+                    obj="invoice",
+                )
+        return find_invoice(conn, ctx.entity_id, invoice.id)
+
+
+def regenerate_invoice_pdf(*, db: Database, ctx: Context, key: str) -> Row[Any]:
+    """Ask for the invoice's PDF to be generated again (counted: at most 100 times per invoice).
+
+    The request is recorded and a new version of the PDF queued for a background worker, in one
+    transaction (``services.documents``).
+    """
+    from billforge.services.documents import request_regeneration
+
+    with db.write() as conn:
+        invoice = find_invoice(conn, ctx.entity_id, key, lock=True)
+        if invoice.status == InvoiceStatus.CANCELED:
+            raise RuleRestriction(
+                f"invoice {invoice.invoice_number} is Canceled: its PDF cannot be regenerated",
+                field="RegenerateInvoicePDF",
+                obj="invoice",
+            )
+        if invoice.regenerate_pdf_count >= MAX_PDF_REGENERATIONS:
+            raise RuleRestriction(
+                f"invoice {invoice.invoice_number}: its PDF has been regenerated {invoice.regenerate_pdf_count} "
+                f"times, the most allowed for one invoice is {MAX_PDF_REGENERATIONS}",
+                field="RegenerateInvoicePDF",
+                obj="invoice",
+            )
+        now = ctx.now()
+        conn.execute(
+            update(t.invoices)
+            .where(t.invoices.c.id == invoice.id)
+            .values(
+                regenerate_pdf_count=t.invoices.c.regenerate_pdf_count + 1,
+                updated_at=now,
+                updated_by_id=ctx.actor_id,
+            )
+        )
+        request_regeneration(
+            conn, entity_id=ctx.entity_id, invoice_id=invoice.id, now=now, actor_id=ctx.actor_id, count=False
+        )
+        return find_invoice(conn, ctx.entity_id, invoice.id)

@@ -1,7 +1,8 @@
 """The invoice template registry: one list of templates per entity, found by id.
 
-Every entity starts with a default template (``tenant_defaults``). A template's body is Jinja2;
-it is stored as given here and checked by the PDF work that renders it. Names are 1 to 255
+Every entity starts with a default template (``tenant_defaults``). A template's body is Jinja2
+(``pdf.templates`` lists its fields); a body that would not render an invoice is refused when it
+is added, with ``INVALID_TEMPLATE`` and the line (``pdf.validate_template``). Names are 1 to 255
 characters and unique in the entity.
 """
 
@@ -14,7 +15,8 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from billforge.db import tables as t
 from billforge.db.session import Database
-from billforge.errors import BillforgeError, InvalidValue, MissingValue, NotFound, RuleRestriction
+from billforge.errors import BillforgeError, ErrorCode, InvalidValue, MissingValue, NotFound, RuleRestriction
+from billforge.pdf import TemplateProblem, validate_template
 from billforge.services.context import Context, new_id
 from billforge.services.settings import lock, raise_all, usable_key
 from billforge.services.tenant_defaults import DEFAULT_TEMPLATE_ENGINE
@@ -46,6 +48,7 @@ def create_template(*, db: Database, ctx: Context, data: TemplateInput) -> str:
     if data.description is not None and (len(data.description) > 255 or "\x00" in data.description):
         problems.append(InvalidValue("'description' must be at most 255 characters", field="description", obj=OBJ))
     raise_all(problems)
+    check_body(data.body)
     with db.write() as conn:
         lock(conn, ctx.entity_id)
         it = t.invoice_templates
@@ -72,6 +75,17 @@ def create_template(*, db: Database, ctx: Context, data: TemplateInput) -> str:
             )
         )
         return template_id
+
+
+def check_body(body: str) -> None:
+    """Refuse a body that would not render an invoice, with ``INVALID_TEMPLATE`` and its line."""
+    try:
+        validate_template(body)
+    except TemplateProblem as problem:
+        where = f"'body' line {problem.line}" if problem.line else "'body'"
+        raise InvalidValue(
+            f"INVALID_TEMPLATE: {where}: {problem.message}", field="body", obj=OBJ, code=ErrorCode.INVALID_TEMPLATE
+        ) from None
 
 
 def list_templates(*, db: Database, ctx: Context) -> list[Row[Any]]:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: af49ece2fab7
+Revision ID: 0dd5eed84b1e
 Revises:
-Create Date: 2026-11-23 12:38:01.305672
+Create Date: 2026-11-23 12:44:23.274520
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 import billforge.db.types
 
-revision: str = "af49ece2fab7"
+revision: str = "0dd5eed84b1e"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -57,6 +57,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
         batch_op.create_index("ix_idempotency_records_expires_at", ["expires_at"], unique=False)
+
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("run_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("locked_by", sa.String(length=100), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=255), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", billforge.db.types.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_jobs_dedupe_key")),
+    )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_jobs_claim", ["status", "run_at"], unique=False)
+        batch_op.create_index("ix_jobs_finished_at", ["finished_at"], unique=False)
 
     op.create_table(
         "access_tokens",
@@ -223,6 +247,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("entity_id", "product_number", name=op.f("uq_products_entity_id_product_number")),
         sa.UniqueConstraint("entity_id", "sku", name=op.f("uq_products_entity_id_sku")),
     )
+    op.create_table(
+        "query_locators",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("query_string", sa.Text(), nullable=False),
+        sa.Column("batch_size", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("delivered", sa.Integer(), nullable=False),
+        sa.Column("after_key", sa.JSON(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_query_locators_entity_id_entities")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_query_locators")),
+    )
+    with op.batch_alter_table("query_locators", schema=None) as batch_op:
+        batch_op.create_index("ix_query_locators_expires_at", ["expires_at"], unique=False)
+
     op.create_table(
         "sequence_sets",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -405,6 +446,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.create_index("ix_invoices_account_id", ["account_id", "invoice_date"], unique=False)
+        batch_op.create_index("ix_invoices_status_posted_date", ["status", "posted_date"], unique=False)
 
     op.create_table(
         "payments",
@@ -545,6 +587,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tax_rates", schema=None) as batch_op:
         batch_op.create_index("ix_tax_rates_tax_code_id", ["tax_code_id"], unique=False)
+
+    op.create_table(
+        "files",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_id", sa.String(length=32), nullable=True),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_files_entity_id_entities")),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_files_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_files")),
+    )
+    with op.batch_alter_table("files", schema=None) as batch_op:
+        batch_op.create_index("ix_files_invoice_id", ["invoice_id"], unique=False)
 
     op.create_table(
         "invoice_items",
@@ -727,6 +788,33 @@ def upgrade() -> None:
     with op.batch_alter_table("refunds", schema=None) as batch_op:
         batch_op.create_index("ix_refunds_entity_number", ["entity_id", "number"], unique=True)
         batch_op.create_index("ix_refunds_payment_id", ["payment_id"], unique=False)
+
+    op.create_table(
+        "invoice_files",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=32), nullable=False),
+        sa.Column("invoice_id", sa.String(length=32), nullable=False),
+        sa.Column("version_number", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.String(length=20), nullable=False),
+        sa.Column("posted_date", billforge.db.types.UTCDateTime(), nullable=True),
+        sa.Column("draft", sa.Boolean(), nullable=False),
+        sa.Column("file_id", sa.String(length=32), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("requested_by_id", sa.String(length=36), nullable=True),
+        sa.Column("created_at", billforge.db.types.UTCDateTime(), nullable=False),
+        sa.Column("ready_at", billforge.db.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name=op.f("fk_invoice_files_entity_id_entities")),
+        sa.ForeignKeyConstraint(
+            ["file_id"], ["files.id"], name=op.f("fk_invoice_files_file_id_files"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_invoice_files_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_files")),
+    )
+    with op.batch_alter_table("invoice_files", schema=None) as batch_op:
+        batch_op.create_index("ix_invoice_files_invoice_version", ["invoice_id", "version_number"], unique=True)
 
     op.create_table(
         "product_rate_plan_charge_tiers",
@@ -1005,6 +1093,10 @@ def downgrade() -> None:
 
     op.drop_table("rate_plan_charges")
     op.drop_table("product_rate_plan_charge_tiers")
+    with op.batch_alter_table("invoice_files", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoice_files_invoice_version")
+
+    op.drop_table("invoice_files")
     with op.batch_alter_table("refunds", schema=None) as batch_op:
         batch_op.drop_index("ix_refunds_payment_id")
         batch_op.drop_index("ix_refunds_entity_number")
@@ -1027,6 +1119,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_invoice_items_invoice_id")
 
     op.drop_table("invoice_items")
+    with op.batch_alter_table("files", schema=None) as batch_op:
+        batch_op.drop_index("ix_files_invoice_id")
+
+    op.drop_table("files")
     with op.batch_alter_table("tax_rates", schema=None) as batch_op:
         batch_op.drop_index("ix_tax_rates_tax_code_id")
 
@@ -1046,6 +1142,7 @@ def downgrade() -> None:
 
     op.drop_table("payments")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoices_status_posted_date")
         batch_op.drop_index("ix_invoices_account_id")
 
     op.drop_table("invoices")
@@ -1058,6 +1155,10 @@ def downgrade() -> None:
     op.drop_table("tenant_settings")
     op.drop_table("tax_codes")
     op.drop_table("sequence_sets")
+    with op.batch_alter_table("query_locators", schema=None) as batch_op:
+        batch_op.drop_index("ix_query_locators_expires_at")
+
+    op.drop_table("query_locators")
     op.drop_table("products")
     op.drop_table("payment_terms")
     op.drop_table("invoice_templates")
@@ -1074,6 +1175,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_access_tokens_expires_at")
 
     op.drop_table("access_tokens")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_finished_at")
+        batch_op.drop_index("ix_jobs_claim")
+
+    op.drop_table("jobs")
     with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
         batch_op.drop_index("ix_idempotency_records_expires_at")
 

@@ -1,0 +1,309 @@
+"""Zuora's ``create()``, ``update()`` and ``delete()`` calls over zObjects, for ``/v1/action/*`` and
+the SOAP door. Each object runs through the service that owns it (the catalog, usage, accounts,
+invoices), each in its own transaction, in order: one result per object, a failure being that
+object's result (``SaveResult`` / ``DeleteResult`` with its errors), never the call's.
+
+What each type supports here:
+
+| type                       | create | update | delete | through                        |
+| Invoice                    |   -    |  yes   |  yes   | ``invoice_objects`` (create: generate) |
+| Account                    |  yes   |  yes   |   -    | ``accounts``                   |
+| Contact                    |  yes   |  yes   |   -    | this module (contacts of an account) |
+| Product, ProductRatePlan,  |  yes   |  yes   |  yes   | ``catalog``                    |
+| ProductRatePlanCharge      |        |        |        |                                |
+| ProductRatePlanChargeTier  |   -    |  yes   |   -    | ``catalog`` (tiers are created with their charge) |
+| Usage                      |  yes   |  yes   |  yes   | ``usage``                      |
+| InvoiceItem, Subscription, RatePlan, RatePlanCharge, Payment | query only | | |  |
+
+A call naming another type, or an operation a type does not support, is refused as a whole with
+``INVALID_TYPE``; more than 50 objects with ``MAX_RECORDS_EXCEEDED``. The door turns each zObject
+into the owning service's input first (or an error, which becomes that object's result).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Final
+
+from sqlalchemy import insert, select, update
+
+from billforge.db import tables as t
+from billforge.db.session import Database
+from billforge.errors import BillforgeError, ErrorCode, InvalidValue, LimitExceeded, MissingValue, NotFound, flatten
+from billforge.services import accounts, catalog, invoice_objects, usage
+from billforge.services.context import Context, new_id
+
+MAX_OBJECTS: Final = 50  # zObjects per create, update or delete call
+
+
+class Operation(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+#: Every type ``/v1/action/*`` and SOAP know, with the operations billforge supports for it
+#: (``query`` is for all of them, through ``services.queries``).
+OPERATIONS: Final[Mapping[str, frozenset[Operation]]] = MappingProxyType(
+    {
+        "Invoice": frozenset({Operation.UPDATE, Operation.DELETE}),
+        "InvoiceItem": frozenset(),
+        "Account": frozenset({Operation.CREATE, Operation.UPDATE}),
+        "Contact": frozenset({Operation.CREATE, Operation.UPDATE}),
+        "Subscription": frozenset(),
+        "RatePlan": frozenset(),
+        "RatePlanCharge": frozenset(),
+        "Product": frozenset(Operation),
+        "ProductRatePlan": frozenset(Operation),
+        "ProductRatePlanCharge": frozenset(Operation),
+        "ProductRatePlanChargeTier": frozenset({Operation.UPDATE}),
+        "Usage": frozenset(Operation),
+        "Payment": frozenset(),
+    }
+)
+
+_WHY_NOT: Final = {
+    ("Invoice", Operation.CREATE): "invoices are created by generate (POST /v1/action/generate) or POST /v1/invoices",
+    ("ProductRatePlanChargeTier", Operation.CREATE): "tiers are created with their ProductRatePlanCharge",
+    ("Subscription", Operation.CREATE): "subscriptions are created with POST /v1/subscriptions",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """One object's result of create or update: its id, or the errors that stopped it."""
+
+    id: str | None
+    errors: tuple[BillforgeError, ...] = ()
+
+    @property
+    def success(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteResult:
+    id: str
+    errors: tuple[BillforgeError, ...] = ()
+
+    @property
+    def success(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectUpdate:
+    """One zObject of an update: the object's id and its changes, as the owning service takes them
+    (or the error that reading its changes gave, so that the result still names the object)."""
+
+    id: str
+    changes: Any
+
+
+@dataclass(slots=True)
+class ContactCreate:
+    """A Contact zObject to create: the account it belongs to and the contact itself."""
+
+    account_id: str
+    contact: accounts.ContactInput
+
+
+@dataclass(slots=True)
+class ContactChanges:
+    """Contact fields to change, by ``ContactInput`` name (a None value clears an optional field)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def object_type(name: Any, operation: Operation) -> str:
+    """The type as billforge spells it (any case in), if ``operation`` is supported for it."""
+    if name is None or (isinstance(name, str) and not name.strip()):
+        raise MissingValue(f"'type' is required: the zObject type to {operation}", field="type")
+    known = {key.lower(): key for key in OPERATIONS}
+    canonical = known.get(name.lower()) if isinstance(name, str) else None
+    if canonical is None:
+        raise InvalidValue(
+            f"'type' {name!r} is not an object type billforge knows (types: {', '.join(OPERATIONS)})",
+            field="type",
+            code=ErrorCode.INVALID_TYPE,
+        )
+    if operation not in OPERATIONS[canonical]:
+        why = _WHY_NOT.get((canonical, operation))
+        supported = sorted(op.value for op in OPERATIONS[canonical]) or ["query"]
+        raise InvalidValue(
+            f"{operation} is not supported for {canonical} objects"
+            + (f": {why}" if why else f" (supported: {', '.join(supported)})"),
+            field="type",
+            code=ErrorCode.INVALID_TYPE,
+        )
+    return canonical
+
+
+def check_count(count: int, what: str = "objects") -> None:
+    """At least one and at most 50 zObjects (or ids) per call."""
+    if count == 0:
+        raise MissingValue(f"'{what}' must contain at least one entry", field=what)
+    if count > MAX_OBJECTS:
+        raise LimitExceeded(
+            f"'{what}' has {count} entries; at most {MAX_OBJECTS} are allowed per call",
+            field=what,
+            code=ErrorCode.MAX_RECORDS_EXCEEDED,
+        )
+
+
+# --- contacts ---------------------------------------------------------------------------------------
+
+
+def create_contact(*, db: Database, ctx: Context, data: ContactCreate) -> str:
+    """A contact of an existing account (the account's bill-to or sold-to contacts are changed
+    through the account)."""
+    with db.write() as conn:
+        account = accounts.find_account(conn, ctx.entity_id, data.account_id, field_name="AccountId")
+        contact_id = new_id()
+        conn.execute(
+            insert(t.contacts).values(**accounts.contact_row(contact_id, account.id, ctx, data.contact, ctx.now()))
+        )
+        return contact_id
+
+
+def update_contact(*, db: Database, ctx: Context, contact_id: str, changes: ContactChanges) -> str:
+    with db.write() as conn:
+        row = conn.execute(
+            select(t.contacts).where(t.contacts.c.entity_id == ctx.entity_id, t.contacts.c.id == contact_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"no contact with id {contact_id!r}", field="Id", obj="contact")
+        for name, label in (("first_name", "FirstName"), ("last_name", "LastName")):
+            if name in changes.values and not (changes.values[name] or "").strip():
+                raise MissingValue(f"'{label}' must not be blank", field=label, obj="contact")
+        values: dict[str, Any] = dict(changes.values)
+        if changes.extra:
+            values["extra"] = {**row.extra, **changes.extra}
+        conn.execute(
+            update(t.contacts)
+            .where(t.contacts.c.id == contact_id)
+            .values(**values, updated_at=ctx.now(), updated_by_id=ctx.actor_id)
+        )
+        return contact_id
+
+
+# --- dispatch ---------------------------------------------------------------------------------------
+
+Create = Callable[[Database, Context, Any], str]
+Update = Callable[[Database, Context, str, Any], str]
+Delete = Callable[[Database, Context, str], object]
+
+_CREATE: Final[Mapping[str, Create]] = MappingProxyType(
+    {
+        "Account": lambda db, ctx, data: accounts.create_account(db=db, ctx=ctx, data=data).id,
+        "Contact": lambda db, ctx, data: create_contact(db=db, ctx=ctx, data=data),
+        "Product": lambda db, ctx, data: catalog.create_product(db=db, ctx=ctx, data=data),
+        "ProductRatePlan": lambda db, ctx, data: catalog.create_rate_plan(db=db, ctx=ctx, data=data),
+        "ProductRatePlanCharge": lambda db, ctx, data: catalog.create_charge(db=db, ctx=ctx, data=data),
+        "Usage": lambda db, ctx, data: usage.create_usage(db=db, ctx=ctx, data=data),
+    }
+)
+_UPDATE: Final[Mapping[str, Update]] = MappingProxyType(
+    {
+        "Invoice": lambda db, ctx, key, changes: invoice_objects.update_invoice_object(
+            db=db, ctx=ctx, invoice_id=key, update=changes
+        ),
+        "Account": lambda db, ctx, key, changes: _update_account(db, ctx, key, changes),
+        "Contact": lambda db, ctx, key, changes: update_contact(db=db, ctx=ctx, contact_id=key, changes=changes),
+        "Product": lambda db, ctx, key, changes: catalog.update_product(
+            db=db, ctx=ctx, product_id=key, changes=changes
+        ),
+        "ProductRatePlan": lambda db, ctx, key, changes: catalog.update_rate_plan(
+            db=db, ctx=ctx, plan_id=key, changes=changes
+        ),
+        "ProductRatePlanCharge": lambda db, ctx, key, changes: catalog.update_charge(
+            db=db, ctx=ctx, charge_id=key, changes=changes
+        ),
+        "ProductRatePlanChargeTier": lambda db, ctx, key, changes: catalog.update_tier(
+            db=db, ctx=ctx, tier_id=key, changes=changes
+        ),
+        "Usage": lambda db, ctx, key, changes: usage.update_usage(db=db, ctx=ctx, usage_id=key, changes=changes),
+    }
+)
+_DELETE: Final[Mapping[str, Delete]] = MappingProxyType(
+    {
+        "Invoice": lambda db, ctx, key: invoice_objects.delete_invoice_object(db=db, ctx=ctx, invoice_id=key),
+        "Product": lambda db, ctx, key: catalog.delete_product(db=db, ctx=ctx, product_id=key),
+        "ProductRatePlan": lambda db, ctx, key: catalog.delete_rate_plan(db=db, ctx=ctx, plan_id=key),
+        "ProductRatePlanCharge": lambda db, ctx, key: catalog.delete_charge(db=db, ctx=ctx, charge_id=key),
+        "Usage": lambda db, ctx, key: usage.delete_usage(db=db, ctx=ctx, usage_id=key),
+    }
+)
+
+
+def _update_account(db: Database, ctx: Context, key: str, changes: accounts.AccountChanges) -> str:
+    """Update an account named by its id (not its number: a zObject's ``Id``)."""
+    with db.read() as conn:
+        found = conn.execute(
+            select(t.accounts.c.id).where(t.accounts.c.entity_id == ctx.entity_id, t.accounts.c.id == key)
+        ).first()
+    if found is None:
+        raise NotFound(f"no account with id {key!r}", field="Id", obj="account")
+    return accounts.update_account(db=db, ctx=ctx, key=key, changes=changes)
+
+
+def _errors(error: BillforgeError) -> tuple[BillforgeError, ...]:
+    return tuple(flatten(error))
+
+
+def create_objects(
+    *, db: Database, ctx: Context, type_name: str, objects: Sequence[Any | BillforgeError]
+) -> list[SaveResult]:
+    """Create each object (already the owning service's input, or the error that parsing it gave)."""
+    kind = object_type(type_name, Operation.CREATE)
+    check_count(len(objects))
+    results: list[SaveResult] = []
+    for entry in objects:
+        if isinstance(entry, BillforgeError):
+            results.append(SaveResult(None, _errors(entry)))
+            continue
+        try:
+            results.append(SaveResult(_CREATE[kind](db, ctx, entry)))
+        except BillforgeError as error:
+            results.append(SaveResult(None, _errors(error)))
+    return results
+
+
+def update_objects(
+    *, db: Database, ctx: Context, type_name: str, objects: Sequence[ObjectUpdate | BillforgeError]
+) -> list[SaveResult]:
+    """Update each object (its id and changes, or the error that parsing it gave; a result names the
+    object's id whenever it is known)."""
+    kind = object_type(type_name, Operation.UPDATE)
+    check_count(len(objects))
+    results: list[SaveResult] = []
+    for entry in objects:
+        if isinstance(entry, BillforgeError):
+            results.append(SaveResult(None, _errors(entry)))
+            continue
+        if isinstance(entry.changes, BillforgeError):
+            results.append(SaveResult(entry.id, _errors(entry.changes)))
+            continue
+        try:
+            results.append(SaveResult(_UPDATE[kind](db, ctx, entry.id, entry.changes)))
+        except BillforgeError as error:
+            results.append(SaveResult(entry.id, _errors(error)))
+    return results
+
+
+def delete_objects(*, db: Database, ctx: Context, type_name: str, ids: Sequence[str]) -> list[DeleteResult]:
+    """Delete each object by id, in order."""
+    kind = object_type(type_name, Operation.DELETE)
+    check_count(len(ids), "ids")
+    results: list[DeleteResult] = []
+    for object_id in ids:
+        try:
+            _DELETE[kind](db, ctx, object_id)
+            results.append(DeleteResult(object_id))
+        except BillforgeError as error:
+            results.append(DeleteResult(object_id, _errors(error)))
+    return results
