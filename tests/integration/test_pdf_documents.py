@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from billforge.db import tables as t
 from billforge.db.session import Database
@@ -125,13 +125,16 @@ def test_the_running_workers_render_posted_invoices(
 
 
 @pytest.mark.usefixtures("paused_workers")
-def test_invoices_posted_while_no_worker_ran_get_their_pdf_from_the_sweep(
+def test_posting_queues_the_pdf_and_the_sweep_catches_any_posting_that_did_not(
     http: httpx.Client, db: Database, tenant: Tenant
 ) -> None:
     billed = billed_invoice(http)
     post(http, billed.id)
-    with db.read() as conn:
-        assert conn.execute(select(invoice_files).where(invoice_files.c.invoice_id == billed.id)).first() is None
+    with db.read() as conn:  # the post itself queued the first version, in its own transaction
+        versions = conn.execute(select(invoice_files).where(invoice_files.c.invoice_id == billed.id)).all()
+    assert [(v.version_number, v.status, v.reason) for v in versions] == [(1, "Pending", "Post")]
+    with db.write() as conn:  # as if a posting path had not queued it (e.g. a crash before an older release)
+        conn.execute(delete(invoice_files).where(invoice_files.c.invoice_id == billed.id))
     queued = documents.PostedSweep()(db, SystemClock())  # what a worker's sweep does
     assert queued >= 1
     with db.read() as conn:

@@ -16,7 +16,8 @@ from billforge.jobs.worker import Handler, JobRun, Periodic, PermanentFailure
 from billforge.services import documents
 from billforge.services.context import Clock
 
-SWEEP_EVERY: Final = timedelta(seconds=2)
+# Posting queues its PDF itself; the sweep only catches a posting that did not (a safety net).
+SWEEP_EVERY: Final = timedelta(seconds=60)
 PURGE_EVERY: Final = timedelta(hours=1)
 KEEP_DONE: Final = timedelta(days=1)
 KEEP_FAILED: Final = timedelta(days=30)

@@ -18,6 +18,7 @@ from billforge.db.bulk import insert_rows
 from billforge.domain.invoices import InvoiceStatus, ItemDraft, Totals
 from billforge.domain.invoices import balance as invoice_balance
 from billforge.domain.money import ZERO
+from billforge.services import documents
 from billforge.services.context import new_id
 
 
@@ -193,4 +194,7 @@ def insert_invoices(
     insert_rows(conn, t.invoices, header_rows)
     insert_rows(conn, t.invoice_items, all_items)
     insert_rows(conn, t.taxation_items, all_taxes)
+    posted = [invoice.id for invoice in invoices if invoice.status is InvoiceStatus.POSTED]
+    if posted:  # their PDFs are rendered in the background, queued in this same transaction
+        documents.schedule_documents(conn, entity_id=entity_id, invoice_ids=posted, now=now, actor_id=actor_id)
     return header_rows

@@ -22,7 +22,7 @@ from billforge.domain.invoices import InvoiceStatus, ItemDraft, ProcessingType, 
 from billforge.domain.standalone import DiscountItemRequest, ItemContext, ItemRequest, TaxItemRequest, build_items
 from billforge.domain.tax import TaxMode, TaxRateType
 from billforge.errors import BillforgeError, ErrorList, InvalidValue, NotFound, RuleRestriction
-from billforge.services import accounting_periods, tenant_settings
+from billforge.services import accounting_periods, documents, tenant_settings
 from billforge.services.context import Context, new_id
 from billforge.services.invoice_store import item_rows
 
@@ -457,6 +457,10 @@ def _post(conn: Connection, ctx: Context, key: str, invoice_date: date | None) -
         if invoice.due_date < invoice_date:
             values["due_date"] = invoice_date
     conn.execute(update(t.invoices).where(t.invoices.c.id == invoice.id).values(**values))
+    # The PDF of the posted invoice is rendered in the background, queued in this transaction.
+    documents.schedule_documents(
+        conn, entity_id=ctx.entity_id, invoice_ids=[invoice.id], now=now, actor_id=ctx.actor_id
+    )
     return find_invoice(conn, ctx.entity_id, invoice.id)
 
 
