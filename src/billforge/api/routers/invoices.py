@@ -186,10 +186,16 @@ _ITEM_FIELDS = {
 }
 
 
+def _sent(model: UpdateInvoiceRequest | UpdateInvoiceItem) -> set[str]:
+    """The Zuora names of the declared fields the client sent (extra fields are not among them)."""
+    fields = type(model).model_fields
+    return {fields[name].alias or name for name in model.model_fields_set if name in fields}
+
+
 def _item_change(model: UpdateInvoiceItem) -> invoices.ItemChange:
     from billforge.domain.tax import TaxMode
 
-    sent = {model.model_fields[name].alias or name for name in model.model_fields_set}
+    sent = _sent(model)
     values: dict[str, Any] = {}
     for alias, attr in _ITEM_FIELDS.items():
         if alias in sent:
@@ -205,7 +211,7 @@ def _item_change(model: UpdateInvoiceItem) -> invoices.ItemChange:
 
 
 def _changes(model: UpdateInvoiceRequest) -> invoices.InvoiceChanges:
-    sent = {model.model_fields[name].alias or name for name in model.model_fields_set} - {"id"}
+    sent = _sent(model) - {"id"}
     extra = {
         alias: getattr(model, attr)
         for alias, attr in (
