@@ -18,7 +18,6 @@ from zuora_sdk import (
 )
 
 from billforge.api.object_api import unrecognised_fields
-from billforge.api.schemas import catalog as schemas
 from billforge.db.session import Database
 from billforge.domain.catalog import (
     UNSUPPORTED,
@@ -34,6 +33,7 @@ from billforge.domain.catalog import (
     TriggerEvent,
     UpToPeriodsType,
 )
+from billforge.objects import catalog as schemas
 from billforge.services import taxes
 from tests.conftest import Tenant
 

@@ -15,26 +15,25 @@
   ``ProxyNoDataResponse`` ``{"done": true, "records": [], "size": 0}``. Services therefore report
   a missing *reference* in a body (a rate plan's ``ProductId``) as an invalid value, not NotFound.
 
-A router opts in with ``APIRouter(route_class=ObjectRoute)``.
+A router opts in with ``APIRouter(route_class=ObjectRoute)``. The objects' request models are
+shared with the actions and SOAP: they are in ``objects`` (``objects.model.ObjectModel``).
 """
 
 from __future__ import annotations
 
-import types
-import typing
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_pascal
+from pydantic import BaseModel
 
 from billforge.api.deps import ZuoraJSON, json_body, query_flag
 from billforge.api.openapi import request_body
-from billforge.api.validation import ZuoraModel, validate
+from billforge.api.validation import validate
 from billforge.errors import NotFound, UnknownField
+from billforge.objects.model import unrecognised_fields
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -66,55 +65,8 @@ def read_doc() -> dict[str, Any]:
     return {"parameters": [dict(p) for p in _READ_PARAMETERS]}
 
 
-class ObjectModel(ZuoraModel):
-    """A request body of the Object API. ``PASSTHROUGH`` names the Zuora fields the object knows
-    but billforge keeps verbatim (NetSuite ``*__NS`` fields, revenue settings, ...)."""
-
-    model_config = ConfigDict(alias_generator=to_pascal, populate_by_name=False)
-
-    PASSTHROUGH: ClassVar[frozenset[str]] = frozenset()
-
-    def kept_fields(self) -> dict[str, Any]:
-        """Custom fields and passthrough fields, as sent (for an ``extra`` column)."""
-        return {
-            name: value
-            for name, value in (self.model_extra or {}).items()
-            if name.endswith("__c") or name in self.PASSTHROUGH
-        }
-
-
 class UnrecognisedFields(UnknownField):
     """The body has fields the object does not know, and the client asked for them to be refused."""
-
-
-def _nested_models(annotation: Any) -> list[type[BaseModel]]:
-    """The pydantic models inside a field's annotation (``X | None``, ``list[X]``, ``Annotated``)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
-        return [m for arg in typing.get_args(annotation) for m in _nested_models(arg)]
-    return []
-
-
-def unrecognised_fields(model: type[BaseModel], data: Any, path: str = "") -> list[str]:
-    """Paths of the fields in ``data`` that ``model`` does not know, nested objects included."""
-    if isinstance(data, list):
-        return [name for i, item in enumerate(data) for name in unrecognised_fields(model, item, f"{path}[{i}]")]
-    if not isinstance(data, dict):
-        return []
-    by_alias = {(info.alias or name): info for name, info in model.model_fields.items()}
-    passthrough: frozenset[str] = getattr(model, "PASSTHROUGH", frozenset())
-    found: list[str] = []
-    for key, value in data.items():
-        where = f"{path}.{key}" if path else str(key)
-        info = by_alias.get(key)
-        if info is None:
-            if not (str(key).endswith("__c") or key in passthrough):
-                found.append(where)
-            continue
-        for nested in _nested_models(info.annotation):
-            found += unrecognised_fields(nested, value, where)
-    return found
 
 
 async def read_object(request: Request, model: type[M], *, obj: str) -> M:
@@ -125,12 +77,6 @@ async def read_object(request: Request, model: type[M], *, obj: str) -> M:
         if unknown:
             raise UnrecognisedFields(f"unrecognised fields: {', '.join(unknown)}", field=unknown[0], obj=obj)
     return validate(model, data, obj=obj)
-
-
-def sent_fields(model: BaseModel, names: Mapping[str, str]) -> dict[str, Any]:
-    """The fields the client sent (even as null), renamed by ``names`` (model field -> input field)."""
-    declared = type(model).model_fields
-    return {names.get(name, name): getattr(model, name) for name in model.model_fields_set if name in declared}
 
 
 def saved(object_id: str) -> ZuoraJSON:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from billforge.domain.catalog import (
     BillCycleType,
@@ -34,6 +35,10 @@ from billforge.domain.catalog import (
     Weekday,
 )
 from billforge.domain.tax import TaxMode
+
+#: A subscription's status: Active until it is cancelled.
+ACTIVE: Final = "Active"
+CANCELLED: Final = "Cancelled"
 
 
 class TermType(StrEnum):

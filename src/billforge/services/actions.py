@@ -18,17 +18,24 @@ What each type supports here:
 A call naming another type, or an operation a type does not support, is refused as a whole with
 ``INVALID_TYPE``; more than 50 objects with ``MAX_RECORDS_EXCEEDED``. The door turns each zObject
 into the owning service's input first (or an error, which becomes that object's result).
+
+A create can ask for a single transaction (SOAP's ``CallOptions.useSingleTransaction``): all of its
+objects are created, or none. The services' transactions are then joined into one write
+transaction, each service's own ``write()`` becoming a savepoint of it (``conn.begin_nested()``),
+rolled back alone when that object fails so that the transaction stays usable for the next one;
+if any object failed, the whole is rolled back and the others answer ``BATCH_FAIL_ERROR``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from billforge.db import tables as t
 from billforge.db.session import Database
@@ -256,11 +263,23 @@ def _errors(error: BillforgeError) -> tuple[BillforgeError, ...]:
 
 
 def create_objects(
-    *, db: Database, ctx: Context, type_name: str, objects: Sequence[Any | BillforgeError]
+    *,
+    db: Database,
+    ctx: Context,
+    type_name: str,
+    objects: Sequence[Any | BillforgeError],
+    single_transaction: bool = False,
 ) -> list[SaveResult]:
-    """Create each object (already the owning service's input, or the error that parsing it gave)."""
+    """Create each object (already the owning service's input, or the error that parsing it gave).
+    With ``single_transaction``, all of them or none (see the module's docstring)."""
     kind = object_type(type_name, Operation.CREATE)
     check_count(len(objects))
+    if single_transaction:
+        return _create_all_or_none(db, ctx, kind, objects)
+    return _create_each(db, ctx, kind, objects)
+
+
+def _create_each(db: Database, ctx: Context, kind: str, objects: Sequence[Any | BillforgeError]) -> list[SaveResult]:
     results: list[SaveResult] = []
     for entry in objects:
         if isinstance(entry, BillforgeError):
@@ -271,6 +290,55 @@ def create_objects(
         except BillforgeError as error:
             results.append(SaveResult(None, _errors(error)))
     return results
+
+
+class _SingleTransaction(Database):
+    """A ``Database`` whose ``read()`` and ``write()`` run inside one open write transaction: every
+    ``write()`` is a savepoint of it, and every ``read()`` sees what the call has written so far."""
+
+    def __init__(self, db: Database, conn: Connection) -> None:  # the engine stays the database's
+        self.url = db.url
+        self.is_sqlite = db.is_sqlite
+        self.engine = db.engine
+        self._conn = conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        yield self._conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self._conn.begin_nested():  # released when the block ends, rolled back to if it raises
+            yield self._conn
+
+    def dispose(self) -> None:
+        """The engine belongs to the database this transaction came from."""
+
+
+class _RollBack(Exception):
+    """An object of a single-transaction create failed: nothing of the call is kept."""
+
+
+def _create_all_or_none(
+    db: Database, ctx: Context, kind: str, objects: Sequence[Any | BillforgeError]
+) -> list[SaveResult]:
+    """Create every object in one transaction; if any fails, none is kept: the failed ones answer
+    their errors, the others ``BATCH_FAIL_ERROR``."""
+    saved: list[SaveResult] = []
+    try:
+        with db.write() as conn:
+            saved = _create_each(_SingleTransaction(db, conn), ctx, kind, objects)
+            if all(outcome.success for outcome in saved):
+                return saved
+            raise _RollBack
+    except _RollBack:
+        failed = [index for index, outcome in enumerate(saved) if not outcome.success]
+        listed = ", ".join(f"zObjects[{index}]" for index in failed)
+        batch_failed = InvalidValue(
+            f"not created: the call used a single transaction and {listed} failed, so no object was created",
+            code=ErrorCode.BATCH_FAIL_ERROR,
+        )
+        return [outcome if not outcome.success else SaveResult(None, (batch_failed,)) for outcome in saved]
 
 
 def update_objects(

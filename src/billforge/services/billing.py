@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 from typing import Any, Final
 
@@ -50,10 +50,10 @@ from billforge.domain.catalog import (
 from billforge.domain.generator import GeneratedInvoice, GeneratedItem, generate
 from billforge.domain.invoices import InvoiceStatus, ItemDraft, ProcessingType, totals
 from billforge.domain.money import ZERO
-from billforge.domain.periods import add_months
 from billforge.domain.schedule import charged_through_date
 from billforge.domain.standalone import due_date
 from billforge.domain.subscriptions import (
+    ACTIVE,
     Account,
     BilledItem,
     ItemKind,
@@ -64,6 +64,7 @@ from billforge.domain.subscriptions import (
     UsageRecord,
 )
 from billforge.domain.tax import TaxMode, TaxRate
+from billforge.domain.terms import RENEW_TO_EVERGREEN, add_term
 from billforge.errors import ErrorCode, InvalidValue, LockContention, NotFound, RuleRestriction
 from billforge.services import accounting_periods, numbering, taxes, tenant_settings
 from billforge.services.context import Context, new_id
@@ -71,9 +72,6 @@ from billforge.services.invoice_store import NewInvoice, insert_invoices
 
 SOURCE: Final = "API"
 SOURCE_TYPE: Final = "Subscription"
-ACTIVE: Final = "Active"
-CANCELLED: Final = "Cancelled"
-RENEW_TO_EVERGREEN: Final = "RENEW_TO_EVERGREEN"
 _CONFLICT_RETRIES: Final = 3
 
 
@@ -82,20 +80,6 @@ class NothingToBill(InvalidValue):
 
 
 # --- terms --------------------------------------------------------------------------------------
-
-TERM_PERIOD_TYPES: Final = ("Month", "Year", "Day", "Week")
-
-
-def add_term(start: date, length: int, period_type: str) -> date:
-    """The first day after a term of ``length`` periods from ``start`` (12 Month from 2024-01-01 is
-    2025-01-01; 1 Month from 2024-01-31 is 2024-02-29)."""
-    if period_type == "Year":
-        return add_months(start, 12 * length)
-    if period_type == "Day":
-        return start + timedelta(days=length)
-    if period_type == "Week":
-        return start + timedelta(days=7 * length)
-    return add_months(start, length)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,9 @@ translates: XML in, a service call, XML out. No business rule lives here.
     schema.py       the zObject types: fields in XSD order and their XSD types (from the ZOQL registry)
     zobjects.py     zObjects read from requests; query records written in XSD order
     wsdl.py         billforge's own WSDL, written from schema.py
-    transaction.py  CallOptions.useSingleTransaction: one call's service transactions joined into one
-    operations.py   login, getUserInfo, generate, create, update, delete, query, queryMore
+    operations.py   login, getUserInfo, generate, create, update, delete, query, queryMore (zObjects
+                    become service inputs through ``objects.inputs``, shared with ``/v1/action/*``;
+                    ``CallOptions.useSingleTransaction`` is ``actions.create_objects``'s
+                    ``single_transaction``)
     endpoint.py     the Starlette endpoint: version check, ``?wsdl``, session header, dispatch
 """

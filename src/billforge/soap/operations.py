@@ -10,7 +10,8 @@ several types in one call, more than ``MAX_OBJECTS`` objects, a malformed query.
     generate(zObjects: Invoice[])     billing.generate_invoices per object: the first invoice's id
     create(zObjects) + CallOptions    actions.create_objects (Account, Contact, Product,
                                       ProductRatePlan, ProductRatePlanCharge, Usage); with
-                                      useSingleTransaction=true all of them or none
+                                      useSingleTransaction=true all of them or none (the
+                                      service's single_transaction)
     update(zObjects)                  actions.update_objects (Invoice: Status, AutoPay,
                                       TransferredToAccounting, RegenerateInvoicePDF; and the others
                                       the action services update)
@@ -18,11 +19,10 @@ several types in one call, more than ``MAX_OBJECTS`` objects, a malformed query.
     query(queryString) + QueryOptions queries.query: the first batch and a locator
     queryMore(queryLocator)           queries.query_more
 
-Each zObject of create and update is turned into the owning service's input by the action parsers
-that ``/v1/action/create`` and ``/v1/action/update`` use (``api.schemas.actions``, written to be
-shared with this door), after its XML has been read into the same shapes a JSON body has: so both
-doors apply the same field rules and give the same messages. ``generate`` reads its Invoice itself,
-with the semantics of ``/v1/action/generate``.
+Each zObject of create and update is turned into the owning service's input by ``objects.inputs``,
+which ``/v1/action/create`` and ``/v1/action/update`` use too, after its XML has been read into the
+same shapes a JSON body has: so both doors apply the same field rules and give the same messages.
+``generate`` reads its Invoice itself, with the semantics of ``/v1/action/generate``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from typing import Any, Final
 
 from lxml import etree
 
-from billforge.api.schemas.actions import parse_create, parse_update
 from billforge.config import Settings
 from billforge.db.session import Database
 from billforge.errors import (
@@ -47,13 +46,13 @@ from billforge.errors import (
     UnknownField,
     flatten,
 )
+from billforge.objects.inputs import parse_create, parse_update
 from billforge.services import actions, billing, queries, tenancy
 from billforge.services.context import Clock, Context
 from billforge.soap import envelope, faults, values, zobjects
 from billforge.soap.envelope import Call, add, zns
 from billforge.soap.faults import FaultKind, SoapFault
 from billforge.soap.schema import OBJECT_TYPES, object_type
-from billforge.soap.transaction import SharedTransaction
 
 MAX_OBJECTS: Final = actions.MAX_OBJECTS  # zObjects (or ids) in one create, generate, update or delete call
 
@@ -302,31 +301,6 @@ def _single_transaction(headers: Mapping[str, etree._Element]) -> bool:
         raise faults.unexpected(ErrorCode.INVALID_VALUE, error.message) from None
 
 
-class _RollBack(Exception):
-    """An object of a single-transaction call failed: nothing of the call is kept."""
-
-
-def _create_all_or_none(exchange: Exchange, type_name: str, entries: list[Any]) -> list[actions.SaveResult]:
-    """Create every object in one transaction; if any fails, none is kept: the failed ones answer
-    their errors, the others ``BATCH_FAIL_ERROR``."""
-    saved: list[actions.SaveResult] = []
-    try:
-        with exchange.db.write() as conn:
-            shared = SharedTransaction(exchange.db, conn)
-            saved = actions.create_objects(db=shared, ctx=exchange.ctx, type_name=type_name, objects=entries)
-            if all(outcome.success for outcome in saved):
-                return saved
-            raise _RollBack
-    except _RollBack:
-        failed = [index for index, outcome in enumerate(saved) if not outcome.success]
-        listed = ", ".join(f"zObjects[{index}]" for index in failed)
-        batch_failed = InvalidValue(
-            f"not created: the call used a single transaction and {listed} failed, so no object was created",
-            code=ErrorCode.BATCH_FAIL_ERROR,
-        )
-        return [outcome if not outcome.success else actions.SaveResult(None, (batch_failed,)) for outcome in saved]
-
-
 def create(exchange: Exchange) -> etree._Element:
     type_name, elements = _zobjects(exchange.call, _accepting(actions.Operation.CREATE))
     single = _single_transaction(exchange.call.headers)
@@ -336,10 +310,9 @@ def create(exchange: Exchange) -> etree._Element:
             entries.append(parse_create(type_name, _fields(element, type_name), index))
         except BillforgeError as error:
             entries.append(error)
-    if single:
-        saved = _create_all_or_none(exchange, type_name, entries)
-    else:
-        saved = actions.create_objects(db=exchange.db, ctx=exchange.ctx, type_name=type_name, objects=entries)
+    saved = actions.create_objects(
+        db=exchange.db, ctx=exchange.ctx, type_name=type_name, objects=entries, single_transaction=single
+    )
     answer = envelope.answer_element("create")
     _add_save_results(answer, saved)
     return answer

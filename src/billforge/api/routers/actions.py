@@ -1,6 +1,7 @@
 """Zuora's actions over JSON: ``POST /v1/action/query``, ``queryMore``, ``create``, ``update`` and
-``delete`` (wire-facts section 3). The work is in ``services.queries`` and ``services.actions``
-(which the SOAP door calls too); this module only translates JSON.
+``delete`` (wire-facts section 3). The work is in ``services.queries`` and ``services.actions``, and the
+zObjects are read by ``objects.inputs`` (the SOAP door uses all three too); this module only
+translates JSON.
 
 - query / queryMore answer ``{"records", "size", "done"[, "queryLocator"]}``;
 - create / update answer ``[SaveResult]`` (``{"Success", "Id"}`` or ``{"Success": false, "Errors"}``),
@@ -29,14 +30,12 @@ from billforge.api.schemas.actions import (
     QueryRequest,
     UpdateRequest,
     delete_result,
-    parse_create,
-    parse_update,
     query_body,
     save_result,
-    unrecognised,
 )
 from billforge.api.validation import validate
 from billforge.errors import BillforgeError, ErrorCode, InvalidValue
+from billforge.objects.inputs import parse_create, parse_update, unrecognised
 from billforge.services import actions, queries
 from billforge.services.actions import Operation
 

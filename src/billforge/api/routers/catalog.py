@@ -13,6 +13,7 @@ from billforge.api.deps import ZuoraJSON, call, context, database, success
 from billforge.api.object_api import ObjectRoute, deleted, read_doc, read_object, record, saved, write_doc
 from billforge.api.schemas import catalog as schemas
 from billforge.errors import InvalidValue
+from billforge.objects import catalog as zobjects
 from billforge.services import catalog
 
 objects = APIRouter(tags=["Catalog (Object API)"], route_class=ObjectRoute)
@@ -27,9 +28,9 @@ TIER: Final = "/v1/object/product-rate-plan-charge-tier"
 # --- products ------------------------------------------------------------------------------
 
 
-@objects.post(PRODUCT, response_class=ZuoraJSON, openapi_extra=write_doc(schemas.CreateProductRequest))
+@objects.post(PRODUCT, response_class=ZuoraJSON, openapi_extra=write_doc(zobjects.CreateProductRequest))
 async def create_product(request: Request) -> ZuoraJSON:
-    data = await read_object(request, schemas.CreateProductRequest, obj=catalog.PRODUCT)
+    data = await read_object(request, zobjects.CreateProductRequest, obj=catalog.PRODUCT)
     return saved(await call(catalog.create_product, db=database(request), ctx=context(request), data=data.to_input()))
 
 
@@ -40,9 +41,9 @@ async def get_product(request: Request, object_id: str) -> ZuoraJSON:
     return record(request, values)
 
 
-@objects.put(PRODUCT + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(schemas.ProductRequest))
+@objects.put(PRODUCT + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(zobjects.ProductRequest))
 async def update_product(request: Request, object_id: str) -> ZuoraJSON:
-    data = await read_object(request, schemas.ProductRequest, obj=catalog.PRODUCT)
+    data = await read_object(request, zobjects.ProductRequest, obj=catalog.PRODUCT)
     changes = data.to_changes()
     return saved(
         await call(
@@ -60,9 +61,9 @@ async def delete_product(request: Request, object_id: str) -> ZuoraJSON:
 # --- rate plans ----------------------------------------------------------------------------
 
 
-@objects.post(PLAN, response_class=ZuoraJSON, openapi_extra=write_doc(schemas.CreateRatePlanRequest))
+@objects.post(PLAN, response_class=ZuoraJSON, openapi_extra=write_doc(zobjects.CreateRatePlanRequest))
 async def create_rate_plan(request: Request) -> ZuoraJSON:
-    data = await read_object(request, schemas.CreateRatePlanRequest, obj=catalog.PLAN)
+    data = await read_object(request, zobjects.CreateRatePlanRequest, obj=catalog.PLAN)
     return saved(await call(catalog.create_rate_plan, db=database(request), ctx=context(request), data=data.to_input()))
 
 
@@ -73,9 +74,9 @@ async def get_rate_plan(request: Request, object_id: str) -> ZuoraJSON:
     return record(request, values)
 
 
-@objects.put(PLAN + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(schemas.RatePlanRequest))
+@objects.put(PLAN + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(zobjects.RatePlanRequest))
 async def update_rate_plan(request: Request, object_id: str) -> ZuoraJSON:
-    data = await read_object(request, schemas.RatePlanRequest, obj=catalog.PLAN)
+    data = await read_object(request, zobjects.RatePlanRequest, obj=catalog.PLAN)
     changes = data.to_changes()
     return saved(
         await call(
@@ -93,9 +94,9 @@ async def delete_rate_plan(request: Request, object_id: str) -> ZuoraJSON:
 # --- charges and their tiers ---------------------------------------------------------------
 
 
-@objects.post(CHARGE, response_class=ZuoraJSON, openapi_extra=write_doc(schemas.CreateChargeRequest))
+@objects.post(CHARGE, response_class=ZuoraJSON, openapi_extra=write_doc(zobjects.CreateChargeRequest))
 async def create_charge(request: Request) -> ZuoraJSON:
-    data = await read_object(request, schemas.CreateChargeRequest, obj=catalog.CHARGE)
+    data = await read_object(request, zobjects.CreateChargeRequest, obj=catalog.CHARGE)
     return saved(await call(catalog.create_charge, db=database(request), ctx=context(request), data=data.to_input()))
 
 
@@ -106,9 +107,9 @@ async def get_charge(request: Request, object_id: str) -> ZuoraJSON:
     return record(request, values, on_request=[schemas.TIER_DATA])
 
 
-@objects.put(CHARGE + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(schemas.ChargeRequest))
+@objects.put(CHARGE + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(zobjects.ChargeRequest))
 async def update_charge(request: Request, object_id: str) -> ZuoraJSON:
-    data = await read_object(request, schemas.ChargeRequest, obj=catalog.CHARGE)
+    data = await read_object(request, zobjects.ChargeRequest, obj=catalog.CHARGE)
     changes = data.to_changes()
     return saved(
         await call(
@@ -130,9 +131,9 @@ async def get_tier(request: Request, object_id: str) -> ZuoraJSON:
     return record(request, values)
 
 
-@objects.put(TIER + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(schemas.UpdateTierRequest))
+@objects.put(TIER + "/{object_id}", response_class=ZuoraJSON, openapi_extra=write_doc(zobjects.UpdateTierRequest))
 async def update_tier(request: Request, object_id: str) -> ZuoraJSON:
-    data = await read_object(request, schemas.UpdateTierRequest, obj=catalog.TIER)
+    data = await read_object(request, zobjects.UpdateTierRequest, obj=catalog.TIER)
     changes = data.to_changes()
     return saved(
         await call(catalog.update_tier, db=database(request), ctx=context(request), tier_id=object_id, changes=changes)

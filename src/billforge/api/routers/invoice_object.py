@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 
 from billforge.api.deps import ZuoraJSON, call, context, database
 from billforge.api.object_api import ObjectRoute, deleted, read_doc, read_object, record, saved, write_doc
-from billforge.api.schemas.actions import InvoiceObject, wire_value
+from billforge.api.schemas.actions import wire_value
+from billforge.objects.invoices import InvoiceObject
 from billforge.services import invoice_objects
 
 router = APIRouter(tags=["Invoices (Object API)"], route_class=ObjectRoute)

@@ -9,14 +9,9 @@ from starlette.datastructures import UploadFile
 from billforge.api.deps import ZuoraJSON, call, context, database, success
 from billforge.api.object_api import ObjectRoute, deleted, read_object, record, saved
 from billforge.api.openapi import request_body
-from billforge.api.schemas.usage import (
-    CreateUsageRequest,
-    UpdateUsageRequest,
-    check_import_status,
-    import_status,
-    usage_record,
-)
+from billforge.api.schemas.usage import check_import_status, import_status, usage_record
 from billforge.errors import InvalidValue, MissingValue
+from billforge.objects.usage import CreateUsageRequest, UpdateUsageRequest
 from billforge.services import usage
 
 objects = APIRouter(tags=["Usage (Object API)"], route_class=ObjectRoute)
