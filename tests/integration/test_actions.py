@@ -127,8 +127,9 @@ def test_accounts_with_their_bill_to_contact(http: httpx.Client) -> None:
         "Errors": [
             {
                 "Code": "MISSING_REQUIRED_VALUE",
-                "Message": "'BillToContact' is required: billforge creates an account together with its bill-to "
-                "contact (accounts without contacts, in Draft, are not supported)",
+                "Message": "'BillToContact' is required to create an Active account. Without contacts, create the "
+                "account with 'Status' Draft, create its Contacts with the account's id as 'AccountId', then update "
+                "the Account's 'BillToId', 'SoldToId' and 'Status' (Active)",
             }
         ],
     }

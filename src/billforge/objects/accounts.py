@@ -1,6 +1,14 @@
 """The Account and Contact zObjects (PascalCase, the WSDL names), as ``/v1/action/create|update`` and
-SOAP read them, turned into the accounts service's inputs. billforge creates an account with its
-bill-to contact, so an Account carries ``BillToContact`` (and optionally ``SoldToContact``)."""
+SOAP read them, turned into the accounts service's inputs.
+
+Two ways to create an account:
+
+- Zuora's (its WSDLs' ``Account`` has no contact fields): ``create`` the Account with ``Status``
+  ``Draft``, ``create`` its Contacts with ``AccountId``, then ``update`` the Account with
+  ``BillToId``, ``SoldToId`` and ``Status`` ``Active``;
+- billforge's own WSDL's shortcut: ``create`` the Account with ``BillToContact`` (and optionally
+  ``SoldToContact``), Active at once (``Status`` omitted or ``Active``).
+"""
 
 from __future__ import annotations
 
@@ -71,12 +79,15 @@ class ContactObject(ObjectModel):
 
 
 class AccountObject(ObjectModel):
-    """An ``Account`` zObject. billforge creates an account with its bill-to contact, so a create
-    carries ``BillToContact`` (and optionally ``SoldToContact``), as the Object API's account does."""
+    """An ``Account`` zObject: created Draft without contacts, or Active with ``BillToContact`` (see
+    the module's docstring); an update may set ``BillToId``, ``SoldToId`` (contacts of the account)
+    and ``Status``."""
 
     PASSTHROUGH: ClassVar[frozenset[str]] = frozenset(ACCOUNT.field_names) - {"Id"}
     #: Fields of the Account that this call cannot change once the account exists.
-    FIXED: ClassVar[frozenset[str]] = frozenset({"AccountNumber", "Currency", "Status", "BillToId", "SoldToId"})
+    FIXED: ClassVar[frozenset[str]] = frozenset({"AccountNumber", "Currency"})
+    #: Fields that name contacts, which only exist once the account does: set by an update.
+    CONTACT_IDS: ClassVar[tuple[str, ...]] = ("BillToId", "SoldToId")
 
     account_number: Annotated[ZStr, Field(max_length=70)] | None = None
     name: Annotated[ZStr, Field(max_length=255)] | None = None
@@ -95,6 +106,8 @@ class AccountObject(ObjectModel):
     invoice_delivery_prefs_email: ZBool | None = None
     invoice_delivery_prefs_print: ZBool | None = None
     status: ZStr | None = None
+    bill_to_id: ZStr | None = None
+    sold_to_id: ZStr | None = None
     bill_to_contact: ContactObject | None = None
     sold_to_contact: ContactObject | None = None
 
@@ -122,29 +135,68 @@ class AccountObject(ObjectModel):
     def _custom(self) -> dict[str, Any]:
         return {name: value for name, value in (self.model_extra or {}).items() if is_custom(name)}
 
+    def _status(self) -> str | None:
+        """``Status`` as the service spells it (Zuora's values, read in any case), or None if not sent."""
+        if self.status is None:
+            return None
+        known = {status.lower(): status for status in accounts.ACCOUNT_STATUSES}
+        found = known.get(self.status.strip().lower())
+        if found is None:
+            raise InvalidValue(
+                f"'Status' {self.status!r} is not an account status (statuses: {', '.join(accounts.ACCOUNT_STATUSES)})",
+                field="Status",
+                obj="account",
+            )
+        return found
+
+    def _create_status_problems(self, status: str | None) -> list[BillforgeError]:
+        """A new account is Draft (contacts optional) or Active (omitted ``Status`` too), which needs
+        its ``BillToContact``; never Canceled."""
+        if status == accounts.CANCELED:
+            return [
+                InvalidValue(
+                    "'Status' Canceled cannot be given to a new account: create it Draft (its contacts may follow) "
+                    "or Active (with its 'BillToContact')",
+                    field="Status",
+                    obj="account",
+                )
+            ]
+        if status != accounts.DRAFT and self.bill_to_contact is None:
+            return [
+                MissingValue(
+                    "'BillToContact' is required to create an Active account. Without contacts, create the account "
+                    "with 'Status' Draft, create its Contacts with the account's id as 'AccountId', then update the "
+                    "Account's 'BillToId', 'SoldToId' and 'Status' (Active)",
+                    field="BillToContact",
+                    obj="account",
+                )
+            ]
+        return []
+
     def to_input(self) -> accounts.AccountInput:
         problems: list[BillforgeError] = [
             MissingValue(f"'{label}' is required", field=label, obj="account")
             for name, label in (("name", "Name"), ("currency", "Currency"))
             if not getattr(self, name)
         ]
-        if self.bill_to_contact is None:
-            problems.append(
-                MissingValue(
-                    "'BillToContact' is required: billforge creates an account together with its bill-to contact "
-                    "(accounts without contacts, in Draft, are not supported)",
-                    field="BillToContact",
-                    obj="account",
-                )
+        status: str | None = None
+        try:
+            status = self._status()
+        except BillforgeError as error:
+            problems.append(error)
+        else:
+            problems += self._create_status_problems(status)
+        problems += [
+            InvalidValue(
+                f"'{name}' cannot be set when an account is created: it names a contact of the account, which "
+                "does not exist yet. Create the Account with 'Status' Draft, then its Contact with the account's "
+                f"id as 'AccountId', then update the Account's '{name}' (and 'Status' to Active)",
+                field=name,
+                obj="account",
             )
-        if self.status is not None and self.status != "Active":
-            problems.append(
-                InvalidValue(
-                    f"'Status' {self.status!r} cannot be set: an account is created Active with its contacts",
-                    field="Status",
-                    obj="account",
-                )
-            )
+            for name, value in zip(self.CONTACT_IDS, (self.bill_to_id, self.sold_to_id), strict=True)
+            if value is not None
+        ]
         contacts: dict[str, accounts.ContactInput] = {}
         for role, contact in (("bill_to", self.bill_to_contact), ("sold_to", self.sold_to_contact)):
             if contact is None:
@@ -160,7 +212,8 @@ class AccountObject(ObjectModel):
         return accounts.AccountInput(
             name=self.name,
             currency=self.currency,
-            bill_to=contacts["bill_to"],
+            bill_to=contacts.get("bill_to"),
+            status=status or accounts.ACTIVE,
             sold_to=contacts.get("sold_to"),
             account_number=self.account_number,
             extra=self._custom(),
@@ -177,7 +230,13 @@ class AccountObject(ObjectModel):
                     for name in fixed
                 ]
             )
-        changes = accounts.AccountChanges(extra=self._custom(), **self._sent())
+        changes = accounts.AccountChanges(
+            extra=self._custom(),
+            bill_to_contact_id=self.bill_to_id,
+            sold_to_contact_id=self.sold_to_id,
+            status=self._status(),
+            **self._sent(),
+        )
         if "name" in self.model_fields_set:
             changes.name = self.name
         for role, contact in (("bill_to", self.bill_to_contact), ("sold_to", self.sold_to_contact)):

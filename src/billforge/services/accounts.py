@@ -1,4 +1,17 @@
-"""Customer accounts and their bill-to, sold-to and ship-to contacts."""
+"""Customer accounts and their bill-to, sold-to and ship-to contacts.
+
+An account's status is Draft, Active or Canceled (Zuora's Account ``Status``). It is created Active
+with its bill-to contact (REST ``POST /v1/accounts``, billforge's own WSDL), or Draft without
+contacts (Zuora's SOAP ``create``, whose ``Account`` has no contact fields): its contacts are then
+created with their ``AccountId`` and the account is activated by an update that sets ``BillToId``,
+``SoldToId`` and ``Status``. Zuora's rules (SOAP object reference, Account and Contact):
+
+- an account needs a contact for ``BillToId`` and ``SoldToId`` before it can be active, and each must
+  be a contact of that account;
+- an account with active subscriptions cannot be canceled; a canceled account can be re-activated.
+
+A Draft account is not billed (``billing.bill_account``) nor invoiced (standalone invoices).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +23,26 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from billforge.db import tables as t
+from billforge.db import tables_billing as tb
 from billforge.db.session import Database
-from billforge.errors import ErrorList, InvalidValue, MissingValue, NotFound, RuleRestriction
+from billforge.domain.subscriptions import ACTIVE as SUBSCRIPTION_ACTIVE
+from billforge.errors import (
+    BillforgeError,
+    ErrorList,
+    InvalidValue,
+    MissingValue,
+    NotFound,
+    RuleRestriction,
+    UnknownReference,
+)
 from billforge.services import counters, tenant_settings
 from billforge.services.context import Context, new_id
 
 ACCOUNT_NUMBER_MAX = 70
-ACCOUNT_STATUSES = ("Draft", "Active", "Canceled")
+DRAFT = "Draft"
+ACTIVE = "Active"
+CANCELED = "Canceled"
+ACCOUNT_STATUSES = (DRAFT, ACTIVE, CANCELED)
 BATCHES = tuple(f"Batch{n}" for n in range(1, 51))
 
 
@@ -50,9 +76,13 @@ CONTACT_COLUMNS = tuple(f.name for f in fields(ContactInput))
 
 @dataclass(slots=True)
 class AccountInput:
+    """An account to create: Active with its bill-to contact (the sold-to contact is the bill-to one
+    unless given), or Draft, with or without contacts (``status`` ``"Draft"``)."""
+
     name: str
     currency: str
-    bill_to: ContactInput
+    bill_to: ContactInput | None = None
+    status: str = ACTIVE
     sold_to: ContactInput | None = None
     ship_to: ContactInput | None = None
     sold_to_same_as_bill_to: bool = False
@@ -78,8 +108,8 @@ class AccountInput:
 class CreatedAccount:
     id: str
     account_number: str
-    bill_to_contact_id: str
-    sold_to_contact_id: str
+    bill_to_contact_id: str | None  # None: a Draft account created without contacts
+    sold_to_contact_id: str | None
     ship_to_contact_id: str | None
 
 
@@ -116,6 +146,24 @@ def _create(conn: Connection, ctx: Context, data: AccountInput) -> CreatedAccoun
     problems: list[InvalidValue | MissingValue | RuleRestriction | NotFound] = []
     if not data.name.strip():
         problems.append(MissingValue("'name' must not be blank", field="name", obj="account"))
+    if data.status not in (DRAFT, ACTIVE):
+        problems.append(
+            InvalidValue(
+                f"'Status' {data.status!r} cannot be given to a new account: create it Draft (its contacts may "
+                "follow) or Active (with its bill-to contact)",
+                field="Status",
+                obj="account",
+            )
+        )
+    elif data.status == ACTIVE and data.bill_to is None:
+        problems.append(
+            MissingValue(
+                "'billToContact' is required to create an Active account: give the bill-to contact, or create the "
+                "account as Draft and activate it once its contacts exist",
+                field="billToContact",
+                obj="account",
+            )
+        )
     if data.currency not in tenant.active_currencies:
         problems.append(
             InvalidValue(
@@ -183,7 +231,7 @@ def _create(conn: Connection, ctx: Context, data: AccountInput) -> CreatedAccoun
     now = ctx.now()
     account_id = new_id()
     number = data.account_number or _next_account_number(conn, ctx.entity_id)
-    bill_to_id = new_id()
+    bill_to_id = None if data.bill_to is None else new_id()
     sold_to_id = bill_to_id if data.sold_to is None else new_id()
     ship_to_id = None
     if data.ship_to is not None:
@@ -196,7 +244,7 @@ def _create(conn: Connection, ctx: Context, data: AccountInput) -> CreatedAccoun
             entity_id=ctx.entity_id,
             account_number=number,
             name=data.name,
-            status="Active",
+            status=data.status,
             currency=data.currency,
             bill_cycle_day=bill_cycle_day,
             payment_term=payment_term,
@@ -221,13 +269,25 @@ def _create(conn: Connection, ctx: Context, data: AccountInput) -> CreatedAccoun
             updated_by_id=ctx.actor_id,
         )
     )
-    contact_rows = [contact_row(bill_to_id, account_id, ctx, data.bill_to, now)]
-    if data.sold_to is not None:
-        contact_rows.append(contact_row(sold_to_id, account_id, ctx, data.sold_to, now))
-    if data.ship_to is not None and ship_to_id is not None:
-        contact_rows.append(contact_row(ship_to_id, account_id, ctx, data.ship_to, now))
-    conn.execute(insert(t.contacts), contact_rows)
+    contact_rows = []
+    for contact_id, contact in ((bill_to_id, data.bill_to), (sold_to_id, data.sold_to), (ship_to_id, data.ship_to)):
+        if contact_id is not None and contact is not None:
+            contact_rows.append(contact_row(contact_id, account_id, ctx, contact, now))
+    if contact_rows:
+        conn.execute(insert(t.contacts), contact_rows)
     return CreatedAccount(account_id, number, bill_to_id, sold_to_id, ship_to_id)
+
+
+def check_billable(account: Row[Any], *, field_name: str, obj: str = "account") -> None:
+    """A Draft account (created without contacts, not yet activated) cannot be billed or invoiced."""
+    if account.status == DRAFT:
+        raise RuleRestriction(
+            f"account {account.account_number} is not active (its status is Draft): a Draft account cannot be "
+            "billed or invoiced; activate it first by setting its BillToId and SoldToId to contacts of the account "
+            "and its Status to Active",
+            field=field_name,
+            obj=obj,
+        )
 
 
 def _check_references(
@@ -314,6 +374,11 @@ class AccountChanges:
     bill_to: ContactInput | None = None
     sold_to: ContactInput | None = None
     ship_to: ContactInput | None = None
+    #: An existing contact of the account to bill to / sell to (Zuora's ``BillToId`` / ``SoldToId``).
+    bill_to_contact_id: str | None = None
+    sold_to_contact_id: str | None = None
+    #: The new status (Zuora's ``Status``): Draft to Active, Active to Canceled, Canceled to Active.
+    status: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -339,7 +404,7 @@ def update_account(*, db: Database, ctx: Context, key: str, changes: AccountChan
     with db.write() as conn:
         account = find_account(conn, ctx.entity_id, key)
         tenant = tenant_settings.load(conn, ctx.entity_id)
-        problems: list[InvalidValue | MissingValue | RuleRestriction | NotFound] = []
+        problems: list[BillforgeError] = []
         if changes.name is not None and not changes.name.strip():
             problems.append(MissingValue("'name' must not be blank", field="name", obj="account"))
         if changes.bill_cycle_day is not None and not 1 <= changes.bill_cycle_day <= 31:
@@ -363,12 +428,17 @@ def update_account(*, db: Database, ctx: Context, key: str, changes: AccountChan
                 conn, ctx.entity_id, changes.invoice_template_id, changes.sequence_set_id, changes.parent_id
             )
         )
+        problems.extend(_contact_id_problems(conn, ctx.entity_id, account.id, changes))
+        problems.extend(_status_problems(conn, ctx.entity_id, account, changes))
         if problems:
             raise ErrorList(problems)
         now = ctx.now()
         values: dict[str, Any] = {
             name: getattr(changes, name) for name in _ACCOUNT_FIELDS if getattr(changes, name) is not None
         }
+        for name in ("bill_to_contact_id", "sold_to_contact_id", "status"):
+            if getattr(changes, name) is not None:
+                values[name] = getattr(changes, name)
         if changes.extra:
             values["extra"] = {**account.extra, **changes.extra}
         contact_ids = {
@@ -398,3 +468,118 @@ def update_account(*, db: Database, ctx: Context, key: str, changes: AccountChan
         values.update(updated_at=now, updated_by_id=ctx.actor_id)
         conn.execute(update(t.accounts).where(t.accounts.c.id == account.id).values(**values))
         return str(account.id)
+
+
+def _contact_id_problems(
+    conn: Connection, entity_id: str, account_id: str, changes: AccountChanges
+) -> list[BillforgeError]:
+    """``BillToId`` and ``SoldToId`` must name contacts of this account (Zuora: "a valid contact ID
+    created for this account"), and cannot come with a new contact for the same role."""
+    named = {"BillToId": changes.bill_to_contact_id, "SoldToId": changes.sold_to_contact_id}
+    problems: list[BillforgeError] = [
+        RuleRestriction(
+            f"give either '{name}' or '{contact_field}', not both: both name the account's {role} contact",
+            field=name,
+            obj="account",
+        )
+        for name, contact_field, role, contact in (
+            ("BillToId", "BillToContact", "bill-to", changes.bill_to),
+            ("SoldToId", "SoldToContact", "sold-to", changes.sold_to),
+        )
+        if named[name] is not None and contact is not None
+    ]
+    wanted = {value for value in named.values() if value is not None}
+    if not wanted:
+        return problems
+    owners = {
+        row.id: row.account_id
+        for row in conn.execute(
+            select(t.contacts.c.id, t.contacts.c.account_id).where(
+                t.contacts.c.entity_id == entity_id, t.contacts.c.id.in_(wanted)
+            )
+        )
+    }
+    for name, contact_id in named.items():
+        if contact_id is None:
+            continue
+        if contact_id not in owners:
+            problems.append(
+                UnknownReference(f"'{name}' {contact_id!r} is not a known contact", field=name, obj="account")
+            )
+        elif owners[contact_id] != account_id:
+            problems.append(
+                InvalidValue(
+                    f"'{name}' {contact_id!r} is a contact of another account: it must be a contact of this account "
+                    "(create one with its AccountId)",
+                    field=name,
+                    obj="account",
+                )
+            )
+    return problems
+
+
+def _status_problems(
+    conn: Connection, entity_id: str, account: Row[Any], changes: AccountChanges
+) -> list[RuleRestriction | InvalidValue]:
+    """The status change, if any, is one Zuora allows: Draft to Active and Canceled to Active once
+    the account has a bill-to and a sold-to contact, Active to Canceled once no subscription of the
+    account is active. Setting the status the account already has changes nothing."""
+    wanted = changes.status
+    current: str = account.status
+    if wanted is None or wanted == current:
+        return []
+    if wanted not in ACCOUNT_STATUSES:
+        return [
+            InvalidValue(
+                f"'Status' {wanted!r} is not an account status (statuses: {', '.join(ACCOUNT_STATUSES)})",
+                field="Status",
+                obj="account",
+            )
+        ]
+    if wanted == ACTIVE:
+        has = {
+            "BillToId": changes.bill_to_contact_id or changes.bill_to is not None or account.bill_to_contact_id,
+            "SoldToId": changes.sold_to_contact_id or changes.sold_to is not None or account.sold_to_contact_id,
+        }
+        missing = [name for name, present in has.items() if not present]
+        if not missing:
+            return []
+        return [
+            RuleRestriction(
+                f"account {account.account_number} cannot be activated without a bill-to and a sold-to contact: "
+                f"set {' and '.join(repr(name) for name in missing)} to contacts of the account "
+                "(create them with the account's id as their AccountId)",
+                field=missing[0],
+                obj="account",
+            )
+        ]
+    if wanted == CANCELED and current == ACTIVE:
+        active = conn.execute(
+            select(tb.subscriptions.c.subscription_number)
+            .where(
+                tb.subscriptions.c.entity_id == entity_id,
+                tb.subscriptions.c.account_id == account.id,
+                tb.subscriptions.c.status == SUBSCRIPTION_ACTIVE,
+            )
+            .order_by(tb.subscriptions.c.subscription_number)
+            .limit(3)
+        ).scalars()
+        numbers = list(active)
+        if not numbers:
+            return []
+        return [
+            RuleRestriction(
+                f"account {account.account_number} has active subscriptions ({', '.join(numbers)}"
+                f"{', ...' if len(numbers) == 3 else ''}): cancel them before canceling the account",
+                field="Status",
+                obj="account",
+            )
+        ]
+    allowed = {DRAFT: "Active", ACTIVE: "Canceled", CANCELED: "Active"}[current]
+    return [
+        RuleRestriction(
+            f"'Status' cannot change from {current} to {wanted}: from {current}, an account can only become {allowed}",
+            field="Status",
+            obj="account",
+        )
+    ]

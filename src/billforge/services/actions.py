@@ -15,6 +15,11 @@ What each type supports here:
 | Usage                      |  yes   |  yes   |  yes   | ``usage``                      |
 | InvoiceItem, Subscription, RatePlan, RatePlanCharge, Payment | query only | | |  |
 
+An Account is created Draft without contacts (Zuora's WSDLs) or Active with its ``BillToContact``
+(billforge's WSDL); its Contacts are created with ``AccountId``; an Account update sets
+``BillToId``, ``SoldToId`` and ``Status`` (Draft to Active once both contacts are set), with the
+accounts service's rules.
+
 A call naming another type, or an operation a type does not support, is refused as a whole with
 ``INVALID_TYPE``; more than 50 objects with ``MAX_RECORDS_EXCEEDED``. The door turns each zObject
 into the owning service's input first (or an error, which becomes that object's result).
@@ -166,8 +171,8 @@ def check_count(count: int, what: str = "objects") -> None:
 
 
 def create_contact(*, db: Database, ctx: Context, data: ContactCreate) -> str:
-    """A contact of an existing account (the account's bill-to or sold-to contacts are changed
-    through the account)."""
+    """A contact of an existing account, in any status (a Draft account's contacts are created so
+    that an Account update can name them as its ``BillToId`` and ``SoldToId``)."""
     with db.write() as conn:
         account = accounts.find_account(conn, ctx.entity_id, data.account_id, field_name="AccountId")
         contact_id = new_id()

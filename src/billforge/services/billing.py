@@ -66,7 +66,7 @@ from billforge.domain.subscriptions import (
 from billforge.domain.tax import TaxMode, TaxRate
 from billforge.domain.terms import RENEW_TO_EVERGREEN, add_term
 from billforge.errors import ErrorCode, InvalidValue, LockContention, NotFound, RuleRestriction
-from billforge.services import accounting_periods, numbering, taxes, tenant_settings
+from billforge.services import accounting_periods, accounts, numbering, taxes, tenant_settings
 from billforge.services.context import Context, new_id
 from billforge.services.invoice_store import NewInvoice, insert_invoices
 
@@ -361,7 +361,7 @@ def generate_invoices(
         try:
             with db.write() as conn:
                 account = lock_account(conn, ctx.entity_id, account_key, field_name=account_field)
-                return bill_account(conn, ctx, account=account, options=options)
+                return bill_account(conn, ctx, account=account, options=options, account_field=account_field)
         except IntegrityError:
             # Another writer billed the same periods from the same snapshot and committed first.
             if attempt == _CONFLICT_RETRIES - 1:
@@ -384,9 +384,12 @@ def lock_account(conn: Connection, entity_id: str, key: str, *, field_name: str 
     return row
 
 
-def bill_account(conn: Connection, ctx: Context, *, account: Row[Any], options: GenerateOptions) -> list[str]:
+def bill_account(
+    conn: Connection, ctx: Context, *, account: Row[Any], options: GenerateOptions, account_field: str = "accountKey"
+) -> list[str]:
     """Generate and store the account's invoices inside the caller's transaction (the account row
-    is already locked). Returns the invoice ids, first invoice first."""
+    is already locked). Returns the invoice ids, first invoice first. A Draft account is refused."""
+    accounts.check_billable(account, field_name=account_field)
     entity_id = ctx.entity_id
     tenant = tenant_settings.load(conn, entity_id)
     closed = accounting_periods.closed_period_for(conn, entity_id=entity_id, dates=[options.invoice_date])

@@ -49,7 +49,7 @@ from billforge.errors import (
     flatten,
 )
 from billforge.services import accounting_periods, numbering, taxes, tenant_settings
-from billforge.services.accounts import ContactInput, contact_row
+from billforge.services.accounts import ContactInput, check_billable, contact_row
 from billforge.services.context import Context, new_id
 from billforge.services.invoice_store import NewInvoice, insert_invoices
 
@@ -504,6 +504,7 @@ def _account_for(
         )
     found = by_id or by_number
     assert found is not None  # noqa: S101 - one of the two was given and found
+    check_billable(found, field_name="accountId" if by_id is not None else "accountNumber", obj="invoice")
     return found
 
 
