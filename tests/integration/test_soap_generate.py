@@ -28,7 +28,8 @@ from billforge.domain.catalog import ChargeType
 from billforge.services import invoices
 from billforge.services.context import Context
 
-SEED = Path(__file__).parents[3] / "shared" / "seeds" / "soap-generate-call.txt"
+# The request example of the seed page "generate()", copied verbatim (typo included) as test data.
+SEED = Path(__file__).parents[1] / "data" / "seed-soap-generate-request.xml"
 SEED_ACCOUNT = "8a8ae4b122561fc00122562fbc3d0002"
 
 
