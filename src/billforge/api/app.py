@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
 
 from billforge import __version__
 from billforge.api import jsonio, openapi
@@ -19,6 +20,7 @@ from billforge.api.routers import (
     accounts,
     actions,
     billing,
+    bulk_tasks,
     catalog,
     documents,
     health,
@@ -36,6 +38,8 @@ from billforge.errors import BillforgeError, InvalidValue, NotFound, Unsupported
 from billforge.jobs.runtime import background_workers
 from billforge.services.context import Clock, SystemClock
 from billforge.soap import endpoint as soap_endpoint
+from billforge.web import WEB_STATIC
+from billforge.web import routes as web_routes
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +75,12 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock |
         invoice_object.router,
         actions.router,
         documents.router,
+        bulk_tasks.router,
     ):
         app.include_router(router)
     app.add_route(soap_endpoint.PATH, soap_endpoint.soap_endpoint, methods=["GET", "POST"], include_in_schema=False)
+    app.include_router(web_routes.router)
+    app.mount("/ui/static", StaticFiles(directory=WEB_STATIC), name="ui-static")
 
     openapi.install(app)
     _install_error_handlers(app)

@@ -14,6 +14,10 @@ One JSON object per line, written with ``O_APPEND`` and ``fsync``'d before the r
 A line cut short by a crash (the last one) is ignored. Replaying the journal on ``--resume`` gives
 each row its last recorded state, and the calls still in flight: those the runner reconciles by
 asking the target what they did before anything is sent again.
+
+The lines live in a ``JournalStore``: a file (``FileJournal``) for the command line; server-side
+bulk tasks keep theirs in the database (``services.bulk_tasks``), where a committed insert is what
+an fsync is here.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from billforge.bulk.spool import RowOutcome
 
@@ -68,39 +72,126 @@ class Replay:
     finished: bool = False
 
 
-class Journal:
-    """Appends lines; safe to share between threads."""
+class JournalStore(Protocol):
+    """Where a journal's lines are kept: a file beside the results (``FileJournal``, the command
+    line), or elsewhere (server-side tasks keep theirs in the database). Safe to share between
+    threads."""
 
-    def __init__(self, path: Path, *, session: int) -> None:
+    @property
+    def where(self) -> str:
+        """The journal's place, for messages."""
+        ...
+
+    def exists(self) -> bool: ...
+
+    def open(self, *, new: bool) -> None:
+        """Get ready to append: to a new journal, or (``new=False``) after the last complete line
+        of an existing one."""
+        ...
+
+    def append(self, lines: Sequence[dict[str, Any]]) -> None:
+        """Add lines; they are durable when this returns."""
+        ...
+
+    def lines(self) -> Iterator[dict[str, Any]]:
+        """Every complete line, in order (a line cut short by a crash is left out)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class FileJournal:
+    """A journal file: lines written with ``O_APPEND`` and ``fsync``'d before ``append`` returns."""
+
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.session = session
         self._lock = threading.Lock()  # writes and counters
         self._sync_lock = threading.Lock()  # one fsync at a time
         self._written = 0  # writes made
         self._synced = 0  # writes known to be on disk
-        self._calls = 0
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = -1
 
-    @classmethod
-    def create(cls, path: Path, header: RunHeader) -> Journal:
-        ensure_absent(path)
-        journal = cls(path, session=0)
-        journal._append([{"e": "run", **asdict(header)}])
-        _sync_directory(path.parent)
-        return journal
+    @property
+    def where(self) -> str:
+        return str(self.path)
 
-    @classmethod
-    def reopen(cls, path: Path, replay: Replay, at: datetime) -> Journal:
-        _drop_torn_tail(path)
-        journal = cls(path, session=replay.sessions + 1)
-        journal._append([{"e": "resume", "session": journal.session, "at": at.isoformat()}])
-        return journal
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def open(self, *, new: bool) -> None:
+        if not new:
+            _drop_torn_tail(self.path)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if new:
+            _sync_directory(self.path.parent)
 
     def close(self) -> None:
         with self._sync_lock, self._lock:
             if self._fd >= 0:
                 os.close(self._fd)
                 self._fd = -1
+
+    def lines(self) -> Iterator[dict[str, Any]]:
+        return _lines(self.path)
+
+    def append(self, lines: Sequence[dict[str, Any]]) -> None:
+        """Write, then return only once the lines are on disk. Group commit: one fsync makes every
+        write made before it durable, so threads whose lines an earlier fsync covered skip theirs."""
+        data = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
+        with self._lock:
+            if self._fd < 0:
+                raise JournalError("the journal is closed")
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            self._written += 1
+            mine = self._written
+        with self._sync_lock:
+            if self._synced >= mine:
+                return
+            with self._lock:
+                covered = self._written  # every write so far is in the file: this fsync covers them all
+                fd = self._fd
+            if fd < 0:
+                raise JournalError("the journal is closed")
+            os.fsync(fd)
+            self._synced = covered
+
+
+def store_of(where: Path | JournalStore) -> JournalStore:
+    """A journal file's path, or a store, as a store."""
+    return FileJournal(where) if isinstance(where, Path) else where
+
+
+class Journal:
+    """Appends lines to a store; safe to share between threads."""
+
+    def __init__(self, store: JournalStore, *, session: int) -> None:
+        self.store = store
+        self.session = session
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    @classmethod
+    def create(cls, where: Path | JournalStore, header: RunHeader) -> Journal:
+        store = store_of(where)
+        ensure_absent(store)
+        store.open(new=True)
+        journal = cls(store, session=0)
+        journal._append([{"e": "run", **asdict(header)}])
+        return journal
+
+    @classmethod
+    def reopen(cls, where: Path | JournalStore, replay: Replay, at: datetime) -> Journal:
+        store = store_of(where)
+        store.open(new=False)
+        journal = cls(store, session=replay.sessions + 1)
+        journal._append([{"e": "resume", "session": journal.session, "at": at.isoformat()}])
+        return journal
+
+    def close(self) -> None:
+        self.store.close()
 
     def new_call(self) -> str:
         with self._lock:
@@ -126,7 +217,7 @@ class Journal:
         )
 
     def rows_finished(self, outcomes: Sequence[RowOutcome], *, end_call: str | None = None) -> None:
-        """Record outcomes (and close a call) in one write and one fsync."""
+        """Record outcomes (and close a call) in one durable append."""
         lines: list[dict[str, Any]] = [{"e": "row", **o.to_json()} for o in outcomes]
         if end_call is not None:
             lines.append({"e": "end", "call": end_call})
@@ -140,35 +231,15 @@ class Journal:
         self._append([{"e": "done", **summary}])
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
-        """Write, then return only once the lines are on disk. Group commit: one fsync makes every
-        write made before it durable, so threads whose lines an earlier fsync covered skip theirs."""
-        data = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
-        with self._lock:
-            if self._fd < 0:
-                raise JournalError("the journal is closed")
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
-            self._written += 1
-            mine = self._written
-        with self._sync_lock:
-            if self._synced >= mine:
-                return
-            with self._lock:
-                covered = self._written  # every write so far is in the file: this fsync covers them all
-                fd = self._fd
-            if fd < 0:
-                raise JournalError("the journal is closed")
-            os.fsync(fd)
-            self._synced = covered
+        self.store.append(lines)
 
 
-def ensure_absent(path: Path) -> None:
+def ensure_absent(where: Path | JournalStore) -> None:
     """A new run must not write over the journal of an earlier one."""
-    if path.exists():
+    store = store_of(where)
+    if store.exists():
         raise JournalError(
-            f"{path} exists: an earlier run with these results was interrupted or finished. Continue it "
+            f"{store.where} exists: an earlier run with these results was interrupted or finished. Continue it "
             "with --resume, or delete the journal to start over (rows it billed would be billed again)"
         )
 
@@ -233,33 +304,39 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
             yield pending
 
 
-def _header(path: Path, first: dict[str, Any] | None) -> RunHeader:
+def _header(where: str, first: dict[str, Any] | None) -> RunHeader:
     if first is None or first.get("e") != "run":
-        raise JournalError(f"{path} is not a bulk run journal")
+        raise JournalError(f"{where} is not a bulk run journal")
     known = set(RunHeader.__dataclass_fields__)
     try:
         header = RunHeader(**{k: v for k, v in first.items() if k in known})
     except TypeError:
-        raise JournalError(f"{path} is not a bulk run journal") from None
+        raise JournalError(f"{where} is not a bulk run journal") from None
     if header.version != VERSION:
-        raise JournalError(f"{path} was written by another version of the bulk runner ({header.version})")
+        raise JournalError(f"{where} was written by another version of the bulk runner ({header.version})")
     return header
 
 
-def peek(path: Path) -> RunHeader:
+def _missing(store: JournalStore) -> JournalError:
+    return JournalError(f"there is no journal at {store.where}: nothing to resume (run without --resume)")
+
+
+def peek(where: Path | JournalStore) -> RunHeader:
     """The run a journal belongs to (its first line)."""
-    if not path.exists():
-        raise JournalError(f"there is no journal at {path}: nothing to resume (run without --resume)")
-    return _header(path, next(_lines(path), None))
+    store = store_of(where)
+    if not store.exists():
+        raise _missing(store)
+    return _header(store.where, next(store.lines(), None))
 
 
-def replay(path: Path, apply: Callable[[RowOutcome], None]) -> Replay:
+def replay(where: Path | JournalStore, apply: Callable[[RowOutcome], None]) -> Replay:
     """Read the journal: each row event goes to ``apply`` in order (so the last one wins); returns
     the header and the calls still in flight. Memory holds only the calls in flight."""
-    if not path.exists():
-        raise JournalError(f"there is no journal at {path}: nothing to resume (run without --resume)")
-    lines = _lines(path)
-    header = _header(path, next(lines, None))
+    store = store_of(where)
+    if not store.exists():
+        raise _missing(store)
+    lines = store.lines()
+    header = _header(store.where, next(lines, None))
     state = Replay(header=header, sessions=0)
     calls: dict[str, InFlight] = {}
     for line in lines:

@@ -37,8 +37,16 @@ def status_of(state: str) -> str:
     return "Skipped"  # skipped, and rows a stopped run never finished (pending, generated)
 
 
-def write_results(path: Path, columns: list[str], rows: Iterable[ResultRow], *, stopped: str | None) -> None:
-    """Write the results file. ``stopped`` is why the run ended early, for rows it never finished."""
+def write_results(
+    path: Path,
+    columns: list[str],
+    rows: Iterable[ResultRow],
+    *,
+    stopped: str | None,
+    hint: str = "run again with --resume to finish it",
+) -> None:
+    """Write the results file. ``stopped`` is why the run ended early, and ``hint`` what to do, for
+    rows it never finished."""
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -48,7 +56,7 @@ def write_results(path: Path, columns: list[str], rows: Iterable[ResultRow], *, 
             if row.state in (PENDING, GENERATED):
                 code = NOT_PROCESSED
                 what = "generated but not posted yet" if row.state == GENERATED else "not processed"
-                message = f"{what}: {stopped or 'the run stopped'}; run again with --resume to finish it"
+                message = f"{what}: {stopped or 'the run stopped'}; {hint}"
             cells = row.cells + [""] * (len(columns) - len(row.cells))
             writer.writerow(
                 [

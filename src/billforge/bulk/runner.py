@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import sqlite3
 import tempfile
 import threading
 import time
@@ -39,7 +40,18 @@ from typing import Final, NoReturn, TypeVar
 
 from billforge.bulk import planner
 from billforge.bulk.dates import DatePattern
-from billforge.bulk.journal import InFlight, Journal, JournalError, Replay, RunHeader, ensure_absent, peek, replay
+from billforge.bulk.journal import (
+    FileJournal,
+    InFlight,
+    Journal,
+    JournalError,
+    JournalStore,
+    Replay,
+    RunHeader,
+    ensure_absent,
+    peek,
+    replay,
+)
 from billforge.bulk.progress import Reporter
 from billforge.bulk.results import (
     CREDIT_MEMO_REQUIRED,
@@ -105,6 +117,12 @@ class RunOptions:
     max_zobjects: int = planner.DEFAULT_MAX_ZOBJECTS
     resume: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # On resume, rows finished before are reported Skipped (the command line's --resume); a
+    # server-side task keeps their outcome instead (a restart is not the user's doing).
+    skip_finished_on_resume: bool = True
+    # What the results tell the user to do about rows the run did not finish.
+    finish_hint: str = "run again with --resume to finish it"
+    unknown_hint: str = "run again with --resume to find out what happened"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +138,14 @@ class DryRunReport:
     problems: list[Problem]
     plans: list[planner.AccountPlan]
     notes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a run is: rows by state (``spool`` states) and invoices posted."""
+
+    states: dict[str, int]
+    posted: int
 
 
 class RunStopped(Exception):
@@ -163,6 +189,7 @@ class BulkRun:
         now: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] | None = None,
         jitter: Callable[[], float] = random.random,  # noqa: S311 (backoff jitter, not a secret)
+        journal: JournalStore | None = None,
     ) -> None:
         self.source = source
         self.results = results
@@ -183,6 +210,7 @@ class BulkRun:
         self._spool: Spool | None = None
         self._journal: Journal | None = None
         self._run_id = ""
+        self._journal_store = journal or FileJournal(journal_path(results))
 
     # --- the whole run ------------------------------------------------------------------------
 
@@ -190,13 +218,13 @@ class BulkRun:
         started = time.monotonic()
         pattern = DatePattern(self.options.date_format, today=self.today)
         digest = file_digest(self.source)
-        jpath = journal_path(self.results)
+        store = self._journal_store
         header: RunHeader | None = None
         if self.options.resume:
-            header = peek(jpath)
+            header = peek(store)
             self._check_resumable(header, digest)
         else:
-            ensure_absent(jpath)
+            ensure_absent(store)
         spool = self._spool = Spool(spool_path(self.results))
         try:
             stats = spool.load(self.source, pattern, reserved=RESULT_COLUMNS)
@@ -207,7 +235,7 @@ class BulkRun:
             try:
                 self._settlement = self.target.invoice_settlement()
                 threads = self._threads()
-                journal = self._journal = self._start_journal(jpath, header, digest, stats.rows)
+                journal = self._journal = self._start_journal(store, header, digest, stats.rows)
                 try:
                     summary = self._run(threads, stats, started)
                     if self._stopped is None and self._crash is None:
@@ -222,15 +250,15 @@ class BulkRun:
             raise self._crash
         return summary
 
-    def _start_journal(self, path: Path, header: RunHeader | None, digest: str, rows: int) -> Journal:
+    def _start_journal(self, store: JournalStore, header: RunHeader | None, digest: str, rows: int) -> Journal:
         if header is not None:
-            state = self._replay(path, self._require_spool())
+            state = self._replay(store, self._require_spool())
             self._in_flight = state.in_flight
             self._run_id = header.run_id
-            return Journal.reopen(path, state, self._now())
+            return Journal.reopen(store, state, self._now())
         self._run_id = digest[:6] + hashlib.sha256(str(time.time_ns()).encode()).hexdigest()[:10]
         return Journal.create(
-            path,
+            store,
             RunHeader(
                 run_id=self._run_id,
                 name=self.options.name,
@@ -260,7 +288,13 @@ class BulkRun:
             self.results,
             self._stopped,
         )
-        write_results(self.results, stats.header.carried_names, spool.results(), stopped=self._stopped)
+        write_results(
+            self.results,
+            stats.header.carried_names,
+            spool.results(),
+            stopped=self._stopped,
+            hint=self.options.finish_hint,
+        )
         return summary
 
     def _check_resumable(self, header: RunHeader, digest: str) -> None:
@@ -272,13 +306,13 @@ class BulkRun:
         if header.target != self.options.target_label:
             problems.append(f"that run used the target {header.target!r}")
         if problems:
-            raise JournalError(f"cannot resume the run in {journal_path(self.results)}: " + "; ".join(problems))
+            raise JournalError(f"cannot resume the run in {self._journal_store.where}: " + "; ".join(problems))
 
-    def _replay(self, path: Path, spool: Spool) -> Replay:
+    def _replay(self, store: JournalStore, spool: Spool) -> Replay:
         buffer: list[RowOutcome] = []
 
         def apply(outcome: RowOutcome) -> None:
-            if outcome.state in FINAL_STATES:
+            if outcome.state in FINAL_STATES and self.options.skip_finished_on_resume:
                 earlier = "Success" if outcome.state == SUCCESS else "Failed"
                 detail = f": {outcome.message}" if outcome.message else ""
                 outcome = RowOutcome(
@@ -295,7 +329,7 @@ class BulkRun:
                 spool.record(buffer)
                 buffer.clear()
 
-        state = replay(path, apply)
+        state = replay(store, apply)
         spool.record(buffer)
         return state
 
@@ -346,6 +380,22 @@ class BulkRun:
         except BaseException as error:  # a bug: stop everything, write the results, then raise it
             self._crash = error
             self._halt(f"internal error: {error!r}")
+
+    def stop(self, reason: str) -> None:
+        """Stop the run from another thread: calls under way finish and are journaled, no new call
+        starts, the results are written (rows not reached say ``reason``); ``execute`` then returns."""
+        self._halt(reason)
+
+    def progress(self) -> Progress | None:
+        """Rows by state so far (any thread, any time); ``None`` before the rows are read or after
+        the run ended."""
+        spool = self._spool
+        if spool is None:
+            return None
+        try:
+            return Progress(spool.counts(), spool.posted_count())
+        except sqlite3.ProgrammingError:  # the spool was closed: the run is over
+            return None
 
     def _halt(self, reason: str) -> None:
         with self._stop_lock:
@@ -606,7 +656,7 @@ class BulkRun:
                     r.invoice_id,
                     r.invoice_number,
                     code=OUTCOME_UNKNOWN,
-                    message=f"the target's answer was lost ({why}); run again with --resume to find out what happened",
+                    message=f"the target's answer was lost ({why}); {self.options.unknown_hint}",
                 )
                 for r in rows
             ]

@@ -568,4 +568,10 @@ taxation_items = Table(
 
 # The other table modules share this MetaData; importing them here makes it complete for
 # migrations whichever module is imported first.
-from billforge.db import tables_billing, tables_jobs, tables_payments, tables_queries  # noqa: E402, F401 - registers their tables
+from billforge.db import (  # noqa: E402, F401 - registers their tables
+    tables_billing,
+    tables_bulk,
+    tables_jobs,
+    tables_payments,
+    tables_queries,
+)

@@ -12,8 +12,9 @@ from typing import Final
 
 from billforge.db.session import Database
 from billforge.jobs import queue
+from billforge.jobs.bulk_tasks import BulkTaskHandler
 from billforge.jobs.worker import Handler, JobRun, Periodic, PermanentFailure
-from billforge.services import documents
+from billforge.services import bulk_tasks, documents
 from billforge.services.context import Clock
 
 # Posting queues its PDF itself; the sweep only catches a posting that did not (a safety net).
@@ -46,7 +47,7 @@ def purge_finished_jobs(db: Database, clock: Clock) -> int:
 
 
 def handlers() -> dict[str, Handler]:
-    return {documents.RENDER_JOB: render_invoice_pdf}
+    return {documents.RENDER_JOB: render_invoice_pdf, bulk_tasks.JOB_KIND: BulkTaskHandler()}
 
 
 def periodic() -> list[Periodic]:
