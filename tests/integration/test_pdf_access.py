@@ -10,6 +10,8 @@ import base64
 from typing import Any
 
 import httpx
+import pytest
+import zeep
 from lxml import etree
 from sqlalchemy import select, update
 
@@ -17,7 +19,17 @@ from billforge.db import tables as t
 from billforge.db.session import Database
 from tests.conftest import ServerThread, Tenant
 from tests.integration.test_pdf_support import billed_invoice, files_of, pdf_text, post, set_seller
-from tests.integration.test_soap_support import ZNS, endpoint, envelope, raw_login, results, soap_user
+from tests.integration.test_soap_support import (
+    ZNS,
+    endpoint,
+    envelope,
+    raw_login,
+    results,
+    session_header,
+    soap_user,
+    zeep_service,
+    zuora_wsdl,
+)
 from tests.integration.test_soap_support import post as soap_post
 
 OBJECT = "/v1/object/invoice/{}"
@@ -58,6 +70,12 @@ def test_regeneration_through_the_object_api(http: httpx.Client, db: Database) -
     together = http.put(OBJECT.format(billed.id), json={"RegenerateInvoicePDF": True, "AutoPay": True})
     assert together.status_code == 400 and together.json()["Errors"][0]["Code"] == "INVALID_VALUE"
     assert "must be alone in its update" in together.json()["Errors"][0]["Message"]
+    # A tenant's custom field is a field of the invoice too: changing it with a regeneration is refused
+    # (a custom field alone may be set).
+    custom = http.put(OBJECT.format(billed.id), json={"RegenerateInvoicePDF": True, "Region__c": "EMEA"})
+    assert custom.status_code == 400, custom.text
+    assert custom.json()["Errors"][0]["Message"].endswith("(also sent: Region__c)")
+    assert regenerations(db, billed.id) == 1  # neither refused update counted
     with db.write() as conn:  # 99 regenerations so far (the one above and 98 more)
         conn.execute(update(t.invoices).where(t.invoices.c.id == billed.id).values(regenerate_pdf_count=99))
     assert http.put(OBJECT.format(billed.id), json={"RegenerateInvoicePDF": True}).json()["Success"] is True
@@ -93,6 +111,21 @@ def test_body_and_regeneration_through_actions(http: httpx.Client, db: Database)
     assert updated.json() == [{"Success": True, "Id": one.id}]
     assert [f["versionNumber"] for f in files_of(http, one.id)] == [1]  # a draft's version, marked DRAFT
     assert regenerations(db, one.id) == 1
+    together = http.post(
+        "/v1/action/update",
+        json={"type": "Invoice", "objects": [{"Id": one.id, "RegenerateInvoicePDF": True, "AutoPay": False}]},
+    )
+    (refused,) = together.json()
+    assert refused["Success"] is False and refused["Errors"][0]["Code"] == "INVALID_VALUE"
+    assert refused["Errors"][0]["Message"].endswith("(also sent: AutoPay)")
+    with db.write() as conn:  # as if regenerated 100 times (the one above and 99 more)
+        conn.execute(update(t.invoices).where(t.invoices.c.id == one.id).values(regenerate_pdf_count=100))
+    hundred_and_first = http.post(
+        "/v1/action/update", json={"type": "Invoice", "objects": [{"Id": one.id, "RegenerateInvoicePDF": True}]}
+    )
+    (refused,) = hundred_and_first.json()
+    assert refused["Success"] is False and "regenerated 100 times" in refused["Errors"][0]["Message"]
+    assert [f["versionNumber"] for f in files_of(http, one.id)] == [1]  # neither refusal queued a version
 
 
 def test_body_and_regeneration_over_soap(
@@ -125,6 +158,39 @@ def test_body_and_regeneration_over_soap(
     updated = soap_post(url, envelope(update_call, session))
     assert [(r["Success"], r["Id"]) for r in results(updated)] == [("true", one.id)]
     assert [f["versionNumber"] for f in files_of(http, one.id)] == [2, 1]
+    with db.write() as conn:  # as if regenerated 100 times (the one above and 99 more)
+        conn.execute(update(t.invoices).where(t.invoices.c.id == one.id).values(regenerate_pdf_count=100))
+    (refused,) = results(soap_post(url, envelope(update_call, session)))
+    assert refused["Success"] == "false" and "Id" not in refused  # a result of the object, not a fault
+    assert [(e["Code"], e["Field"]) for e in refused["errors"]] == [("INVALID_VALUE", "RegenerateInvoicePDF")]
+    assert "regenerated 100 times" in refused["errors"][0]["Message"]
+    assert [f["versionNumber"] for f in files_of(http, one.id)] == [2, 1]  # the refused one queued nothing
+
+
+@pytest.mark.parametrize("source", ["billforge", "43.0", "48.0", "52.0"])
+def test_body_through_zeep_clients_of_each_wsdl(
+    server: ServerThread, http: httpx.Client, db: Database, tenant: Tenant, source: str
+) -> None:
+    """zuora 1.0.17 reads an invoice's PDF with a query of ``Body``: a client generated from Zuora's
+    WSDLs (or billforge's) gets it for one invoice, and PDF_QUERY_ERROR for several."""
+    one, two = billed_invoice(http), billed_invoice(http)
+    if source == "billforge":
+        _, service = zeep_service(endpoint(server) + "?wsdl")
+    else:
+        _, service = zeep_service(zuora_wsdl(source), endpoint(server, source))
+    user = soap_user(db, tenant)
+    headers = session_header(service.login(username=user.username, password=user.password).Session)
+    found = service.query(queryString=f"select Id, Body from Invoice where Id = '{one.id}'", _soapheaders=headers)
+    (record,) = found.records
+    assert (found.done, found.size, record.Id) == (True, 1, one.id)
+    text = pdf_text(base64.b64decode(record.Body))
+    assert one.number in text and "$1,566.85" in text and "DRAFT" in text  # a draft: rendered afresh, marked
+    with pytest.raises(zeep.exceptions.Fault) as several:
+        service.query(
+            queryString=f"select Id, Body from Invoice where Id = '{one.id}' or Id = '{two.id}'", _soapheaders=headers
+        )
+    assert several.value.code == "fns:PDF_QUERY_ERROR"
+    assert "one invoice at a time" in several.value.message
 
 
 def test_body_of_an_unknown_invoice_is_404_no_data(http: httpx.Client) -> None:

@@ -4,6 +4,8 @@ getUserInfo, the versions served, and billforge's own WSDL fetched with ``?wsdl`
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,10 +13,13 @@ import httpx
 import pytest
 import zeep
 from lxml import etree
+from sqlalchemy import update
 from test_soap_support import (
     FNS,
     ONS,
+    PASSWORD,
     ZNS,
+    SoapUser,
     endpoint,
     envelope,
     post,
@@ -24,6 +29,7 @@ from test_soap_support import (
     zeep_service,
 )
 
+from billforge.db import tables as t
 from billforge.db.session import Database
 from billforge.errors import AuthenticationFailed
 from billforge.services import tenancy
@@ -50,6 +56,27 @@ def test_login_answers_a_session_and_the_url_the_call_came_in_on(server: Any, db
         assert [etree.QName(c).localname for c in result] == ["Session", "ServerUrl"]
         assert result.findtext(f"{{{ZNS}}}ServerUrl") == url  # same host, same path
         assert len(result.findtext(f"{{{ZNS}}}Session") or "") >= 32
+
+
+def test_a_user_made_with_the_cli_logs_in(server: Any, database_url: str, tenant: Any) -> None:
+    from click.testing import CliRunner
+
+    from billforge.cli import main
+
+    username = f"cli-{uuid.uuid4().hex[:12]}@example.com"
+    made = CliRunner().invoke(
+        main,
+        ["users", "create", "--username", username, "--password", PASSWORD, "--entity", tenant.entity_name],
+        env={"BILLFORGE_DATABASE_URL": database_url},
+    )
+    assert made.exit_code == 0, made.output
+    url = endpoint(server)
+    session = raw_login(url, SoapUser(username, PASSWORD, json.loads(made.output)["id"]))
+    answer = post(url, envelope("<ns1:getUserInfo/>", session))
+    assert (answer.body.findtext(f"{{{ZNS}}}Username"), answer.body.findtext(f"{{{ZNS}}}TenantId")) == (
+        username,
+        tenant.entity_id,
+    )
 
 
 def test_a_wrong_password_is_a_login_fault(server: Any, db: Database, tenant: Any) -> None:
@@ -105,6 +132,27 @@ def test_sessions_last_at_least_eight_hours_then_expire(server: Any, db: Databas
     assert found.user_id == user.user_id
     with pytest.raises(AuthenticationFailed):
         tenancy.find_soap_session(db=db, clock=Later(timedelta(seconds=ttl + 1)), token=session)
+
+
+def test_an_expired_session_on_the_wire_is_invalid_session(server: Any, db: Database, tenant: Any) -> None:
+    user = soap_user(db, tenant)
+    url = endpoint(server)
+    session = raw_login(url, user)
+    assert post(url, envelope("<ns1:getUserInfo/>", session)).status == 200  # good while it lasts
+    with db.write() as conn:  # the TTL has passed: the session expired one second ago
+        conn.execute(
+            update(t.soap_sessions)
+            .where(t.soap_sessions.c.user_id == user.user_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    answer = post(url, envelope("<ns1:getUserInfo/>", session))
+    assert answer.status == 500
+    fault = answer.fault()
+    # Exactly the text suds-based clients (zuora 1.0.17, zuora-client 1.0) re-login on.
+    assert fault["faultcode"] == "fns:INVALID_SESSION"
+    assert (fault["detail"], fault["FaultCode"]) == (f"{{{FNS}}}UnexpectedErrorFault", "INVALID_SESSION")
+    assert "expired" in fault["FaultMessage"] and "login" in fault["FaultMessage"]
+    assert post(url, envelope("<ns1:getUserInfo/>", raw_login(url, user))).status == 200  # a new login works
 
 
 def test_get_user_info_names_the_tenant_and_the_user(server: Any, db: Database, tenant: Any) -> None:

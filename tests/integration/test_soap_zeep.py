@@ -44,7 +44,8 @@ def client_for(server: Any, source: str) -> tuple[Any, Any]:
 
 
 def invoice_fields(client: Any) -> list[str]:
-    """The Invoice fields of the client's WSDL that a query may select (the PDF cannot be read yet)."""
+    """The Invoice fields of the client's WSDL that a query may select for several invoices (``Body``
+    is read one invoice at a time: ``test_pdf_access.test_body_through_zeep_clients_of_each_wsdl``)."""
     invoice = client.get_type(f"{{{ONS}}}Invoice")
     return [name for name, _ in invoice.elements if name not in ("fieldsToNull", "Body")]
 
@@ -61,6 +62,8 @@ def test_generate_query_post_and_delete(server: Any, db: Database, tenant: Any, 
     login = service.login(username=user.username, password=user.password)
     assert login.ServerUrl == endpoint(server, "52.0" if source == "billforge" else source)
     headers = session_header(login.Session)
+    info = service.getUserInfo(_soapheaders=headers)
+    assert (info.TenantId, info.UserId, info.Username) == (tenant.entity_id, user.user_id, user.username)
     invoice = client.get_type(f"{{{ONS}}}Invoice")
     january, february = midnight(date(2024, 1, 1)), midnight(date(2024, 2, 1))
     saved = service.generate(

@@ -88,7 +88,10 @@ def _problems(update: InvoiceUpdate) -> list[BillforgeError]:
         allowed = ", ".join(TRANSFERRED_TO_ACCOUNTING_SETTABLE)
         problems.append(_invalid("TransferredToAccounting", f"must be one of {allowed}, got {value!r}"))
     if update.regenerate_invoice_pdf:
-        others = sorted(n for n in update.sent if n.lower() not in ("regenerateinvoicepdf", "id"))
+        # A tenant's custom field (``*__c``) is a field of the invoice too: it may not change with it.
+        others = sorted(n for n in update.sent if n.lower() not in ("regenerateinvoicepdf", "id")) + sorted(
+            update.custom
+        )
         if others or update.fields_to_null:
             problems.append(
                 _invalid(

@@ -4,7 +4,8 @@ A SOAP request never needs a document type declaration, so none is accepted:
 
 - a body over ``MAX_ENVELOPE_BYTES`` is refused before parsing;
 - a ``<!DOCTYPE`` (or any other ``<!`` declaration) in the prolog is refused before parsing, so an
-  entity-expansion bomb ("billion laughs") costs a scan of its first bytes, not its expansion;
+  entity-expansion bomb ("billion laughs") costs a scan of its prolog (however long the comments
+  padding it), not its expansion;
 - the parser itself resolves no entities, loads no DTD, never touches the network, keeps libxml2's
   default limits (``huge_tree=False``: depth and text-node size) and drops comments and processing
   instructions; a DOCTYPE that slipped past the scan (an unusual encoding) is refused after parsing.
@@ -52,10 +53,10 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def _head(payload: bytes) -> str:
-    """The first bytes of the document as text, decoded by its byte order mark (UTF-8 without one).
-    A BOM-less UTF-16 document starts with ``<`` and a NUL byte; it is decoded as such too."""
-    head = payload[:_PROLOG_SCAN]
+def _head(payload: bytes, size: int = _PROLOG_SCAN) -> str:
+    """The first ``size`` bytes of the document as text, decoded by its byte order mark (UTF-8
+    without one). A BOM-less UTF-16 document starts with ``<`` and a NUL byte; it is decoded as such too."""
+    head = payload[:size]
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return head[len(bom) :].decode(encoding, errors="replace")
@@ -89,8 +90,13 @@ def _root_start(text: str) -> tuple[int, bool]:
 
 
 def has_declaration(payload: bytes) -> bool:
-    """Whether the prolog (before the root element) holds a ``<!DOCTYPE`` or other ``<!`` declaration."""
-    return _root_start(_head(payload))[1]
+    """Whether the prolog (before the root element) holds a ``<!DOCTYPE`` or other ``<!`` declaration.
+    A prolog longer than the first scan (comments padding a DOCTYPE past it) is scanned whole: the
+    body is at most ``MAX_ENVELOPE_BYTES``, so the refusal never depends on the parser's own limits."""
+    position, declared = _root_start(_head(payload))
+    if position < 0 and len(payload) > _PROLOG_SCAN:
+        position, declared = _root_start(_head(payload, len(payload)))
+    return declared
 
 
 def _spaced_root_attributes(payload: bytes) -> bytes | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import subprocess
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from PIL import Image as PILImage
@@ -75,6 +77,39 @@ def test_a_posted_invoice_shows_everything_a_customer_needs() -> None:
     ]:
         assert expected in text, expected
     assert "DRAFT" not in text
+
+
+def test_each_value_sits_on_the_row_of_its_label() -> None:
+    """Not only somewhere on the page: each date, item, total, tax and payment on its own labelled row."""
+    document = samples.posted_invoice(3)
+    document = replace(document, invoice=replace(document.invoice, target_date=date(2024, 1, 28)))
+    text = pdf_text(render_pdf(document).content)
+    # Charge n costs (1 + n % 4) x (12.50 + 3.25 n): 2 x 15.75 = 31.50, 3 x 19.00 = 57.00, 4 x 22.25 = 89.00;
+    # subtotal 177.50; less the 10.00 discount 167.50; state tax 167.50 x 0.06 = 10.05, county tax
+    # 167.50 x 0.0225 = 3.76875 -> 3.77; tax 13.82; total 167.50 + 13.82 = 181.32; paid 100.00, balance 81.32.
+    rows = [
+        r"Invoice number +INV00001234",
+        r"Invoice date +Feb 1, 2024",
+        r"Target date +Jan 28, 2024",
+        r"Due date +Mar 2, 2024",
+        r"Payment term +Net 30",
+        r"Description +Service period +Qty +Unit price +Amount",
+        r"Service 1 +Jan 1, 2024 – Jan 31, 2024 +2 Each +\$15\.75 +\$31\.50",
+        r"Discount: Loyalty discount +-\$10\.00",
+        r"Service 3 +Jan 1, 2024 – Jan 31, 2024 +4 Each +\$22\.25 +\$89\.00",
+        r"Subtotal +\$177\.50",
+        r"Discounts +-\$10\.00",
+        r"Tax +\$13\.82",
+        r"Total +\$181\.32",
+        r"Payments +-\$100\.00",
+        r"Balance due +\$81\.32",
+        r"Jurisdiction +Tax +Rate +Tax amount",
+        r"CALIFORNIA +CA State Tax \(SALES\) +6% +\$10\.05",
+        r"ALAMEDA +Alameda County Tax \(SALES\) +2\.25% +\$3\.77",
+        r"P-00000007 +Feb 10, 2024 +\$100\.00",
+    ]
+    for row in rows:
+        assert re.search(row, text), row
 
 
 def test_drafts_are_marked_and_locales_format_their_own_way() -> None:

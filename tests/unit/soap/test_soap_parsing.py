@@ -3,6 +3,8 @@ seed's run-together attributes, size limits."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from lxml import etree
 
@@ -29,6 +31,26 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 )
 def test_a_declaration_is_found_in_the_prolog_only(payload: bytes, declared: bool) -> None:
     assert parsing.has_declaration(payload) is declared
+
+
+def test_a_doctype_padded_past_the_first_scan_is_still_refused_before_parsing() -> None:
+    # 100 KB of comment (more than the 64 KB scanned first), then the billion laughs: 10 entities,
+    # each ten of the one before, so &lol9; is 10^9 "lol"s (3 GB) if ever expanded.
+    entities = "".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10)
+    )
+    payload = (
+        '<?xml version="1.0"?><!--' + "x" * 100_000 + '--><!DOCTYPE l [<!ENTITY lol "lol">' + entities + "]>"
+        f'<S:Envelope xmlns:S="{SOAP_ENV}"><S:Body><login>&lol9;</login></S:Body></S:Envelope>'
+    ).encode()
+    assert parsing.has_declaration(payload)
+    started = time.perf_counter()
+    with pytest.raises(SoapFault) as refused:
+        parsing.parse(payload)
+    assert time.perf_counter() - started < 0.5
+    assert "DOCTYPE" in refused.value.message  # the declaration, not the parser's expansion limit
+    assert not parsing.has_declaration(b"<!--" + b"x" * 100_000 + b"--><a/>")
+    assert not parsing.has_declaration(b"<!--" + b"x" * 100_000)  # an unterminated prolog: the parser refuses it
 
 
 def test_run_together_root_attributes_are_read_as_if_spaced() -> None:
