@@ -84,6 +84,20 @@ def test_a_body_over_the_size_limit_is_refused(server: Any) -> None:
     assert f"at most {MAX_ENVELOPE_BYTES}" in refused(answer)["FaultMessage"]
 
 
+def test_what_the_http_layer_refuses_is_still_a_fault(server: Any, settings: Any) -> None:
+    # Refused before the SOAP code runs (request size, Content-Encoding, Zuora-Track-Id): a SOAP
+    # client reads only faults, so each is an UnexpectedErrorFault, never a JSON error.
+    limit = settings.max_request_bytes  # 20 MiB by default
+    over = post(endpoint(server), b"<" + b"x" * limit)
+    assert over.fault()["FaultCode"] == "MAX_RECORDS_EXCEEDED"  # as the REST answer to the same body
+    assert f"larger than {limit} bytes" in over.fault()["FaultMessage"]
+    bad_gzip = post(endpoint(server), b"not gzip at all", **{"Content-Encoding": "gzip"})
+    assert bad_gzip.status == 500 and bad_gzip.fault()["detail"] == f"{{{FNS}}}UnexpectedErrorFault"
+    track = post(endpoint(server), envelope("<ns1:login/>"), **{"Zuora-Track-Id": "x" * 65})
+    assert track.fault()["FaultCode"] == "INVALID_VALUE"
+    assert "Zuora-Track-Id must be at most 64 characters" in track.fault()["FaultMessage"]
+
+
 def test_a_deeply_nested_body_is_refused(server: Any) -> None:
     deep = "<a>" * 5000 + "</a>" * 5000
     assert "not well-formed" in refused(post(endpoint(server), envelope(deep)))["FaultMessage"]

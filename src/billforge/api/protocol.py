@@ -39,6 +39,8 @@ from billforge.errors import (
 )
 from billforge.services import idempotency, tenancy
 from billforge.services.context import Clock, Context
+from billforge.soap import endpoint as soap_endpoint
+from billforge.soap.envelope import CONTENT_TYPE as SOAP_CONTENT_TYPE
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -49,6 +51,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 logger = logging.getLogger(__name__)
 
 API_PREFIXES = ("/v1/", "/settings/", "/bulk/")
+SOAP_PREFIX = "/apps/services/"
 TRACK_ID_MAX = 64
 TRACK_ID_FORBIDDEN = frozenset(":;\"'")
 IDEMPOTENCY_KEY_MAX = 255
@@ -132,7 +135,12 @@ class ZuoraProtocol:
                     await self._idempotent(scope, receive, body, key, ctx, send_with_headers)
                     return
         except BillforgeError as error:
-            await _send_error(send_with_headers, error, family, request_id)
+            if path.startswith(SOAP_PREFIX):
+                await _send_raw(
+                    send_with_headers, soap_endpoint.FAULT_STATUS, soap_endpoint.fault_body(error), SOAP_CONTENT_TYPE
+                )
+            else:
+                await _send_error(send_with_headers, error, family, request_id)
             return
         await _run_guarded(self.app, scope, _replay_body(body, receive), send_with_headers, family, request_id)
 

@@ -11,7 +11,8 @@ zuora-client built on that WSDL calls it anyway, and billforge's own WSDL declar
 Every operation but ``login`` needs a ``SessionHeader`` with a session from ``login``; a missing,
 unknown or expired one is the fault ``fns:INVALID_SESSION``. The work runs in a worker thread
 (services are blocking). The path is outside ``/v1``, so the bearer-token middleware does not
-apply; the request size limit and the request id still do.
+apply; the request size limit, gzip bodies, ``Zuora-Track-Id`` and the request id still do, and a
+request they refuse is answered with a fault (``fault_body``), as every other SOAP error.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def check_version(version: str) -> None:
 
 def _fault_response(error: SoapFault, status: int = FAULT_STATUS) -> Response:
     return Response(envelope.fault(error), status_code=status, media_type=envelope.CONTENT_TYPE)
+
+
+def fault_body(error: BillforgeError) -> bytes:
+    """The fault envelope for an error that stopped a call before it reached this endpoint (a body
+    over the size limit, bad gzip, a malformed ``Zuora-Track-Id``): SOAP clients read faults only."""
+    return envelope.fault(faults.from_error(error))
 
 
 def _session(call: envelope.Call, db: Database, clock: Clock) -> tenancy.SoapSession:
