@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from zuora_sdk import ApiException, CreateAccountContact, CreateAccountRequest, UpdateAccountRequest
 
@@ -79,3 +80,76 @@ def test_unknown_account_is_404(zuora: Any) -> None:
     with pytest.raises(ApiException) as caught:
         zuora.accounts_api().get_account("nope")
     assert caught.value.status == 404
+
+
+def test_sold_to_ship_to_sequence_set_and_template(zuora: Any, http: httpx.Client) -> None:
+    sets = http.post(
+        "/v1/sequence-sets", json={"sequenceSets": [{"name": "Europe", "invoice": {"prefix": "EU", "startNumber": 7}}]}
+    )
+    assert sets.status_code == 200, sets.text
+    sequence_set_id = sets.json()["sequenceSets"][0]["id"]
+    (template,) = http.get("/v1/invoice-templates").json()["invoiceTemplates"]
+    api = zuora.accounts_api()
+    created = api.create_account(
+        _account(
+            sold_to_contact=CreateAccountContact(first_name="Charles", last_name="Babbage", country="United Kingdom"),
+            ship_to_contact=CreateAccountContact(first_name="Grace", last_name="Hopper", country="United States"),
+            sequence_set_id=sequence_set_id,
+            invoice_template_id=template["id"],
+        )
+    )
+    # Three contacts given: three contacts made.
+    assert len({created.bill_to_contact_id, created.sold_to_contact_id, created.ship_to_contact_id}) == 3
+    detail = api.get_account(created.account_id)
+    assert (detail.bill_to_contact.last_name, detail.sold_to_contact.last_name, detail.ship_to_contact.last_name) == (
+        "Lovelace",
+        "Babbage",
+        "Hopper",
+    )
+    assert detail.basic_info.sequence_set_id == sequence_set_id
+    assert detail.basic_info.invoice_template_id == template["id"]
+    # The account's invoices are numbered from its sequence set: prefix EU, from 7, 8 digits.
+    invoice = http.post(
+        "/v1/invoices",
+        json={
+            "accountId": created.account_id,
+            "invoiceDate": "2024-01-15",
+            "invoiceItems": [{"amount": "10.00", "serviceStartDate": "2024-01-01", "chargeName": "Setup"}],
+        },
+    ).json()
+    assert (invoice["invoiceNumber"], invoice["sequenceSetId"], invoice["templateId"]) == (
+        "EU00000007",
+        sequence_set_id,
+        template["id"],
+    )
+
+
+def test_update_changes_a_contact_in_place(zuora: Any, http: httpx.Client) -> None:
+    api = zuora.accounts_api()
+    created = api.create_account(
+        _account(sold_to_contact=CreateAccountContact(first_name="Charles", last_name="Babbage"))
+    )
+    answer = http.put(
+        f"/v1/accounts/{created.account_number}",
+        json={"billToContact": {"firstName": "Ada", "lastName": "King", "city": "London"}},
+    )
+    assert answer.status_code == 200, answer.text
+    detail = api.get_account(created.account_id)
+    assert (detail.bill_to_contact.id, detail.bill_to_contact.last_name, detail.bill_to_contact.city) == (
+        created.bill_to_contact_id,
+        "King",
+        "London",
+    )
+    assert detail.sold_to_contact.last_name == "Babbage"  # untouched
+
+
+@pytest.mark.parametrize("field", ["sequenceSetId", "invoiceTemplateId"])
+def test_unknown_sequence_set_or_template_is_a_400_naming_the_field(http: httpx.Client, field: str) -> None:
+    body = {"name": "Acme", "currency": "USD", "billToContact": {"firstName": "Ada", "lastName": "Lovelace"}}
+    response = http.post("/v1/accounts", json={**body, field: "f" * 32})
+    what = "sequence set" if field == "sequenceSetId" else "invoice template"
+    assert response.status_code == 400, response.text  # a body field naming nothing: bad input, not a 404
+    (reason,) = response.json()["reasons"]
+    assert reason["message"] == f"'{field}' {'f' * 32!r} is not a known {what}"
+    assert str(reason["code"]).endswith("20")  # category 20: invalid value
+    assert http.post("/v1/accounts", json=body).json()["accountNumber"] == "A00000001"  # nothing was stored

@@ -4,10 +4,18 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
 import uuid
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import httpx
+import pytest
 from click.testing import CliRunner, Result
 
 from billforge.cli import main
@@ -15,7 +23,7 @@ from billforge.db.session import Database
 from billforge.services import invoices, tenancy
 from billforge.services.context import SystemClock
 from billforge.services.demo import load_demo
-from tests.conftest import Tenant
+from tests.conftest import Tenant, free_port
 
 
 def run(database_url: str, *args: str) -> Result:
@@ -67,6 +75,49 @@ def test_clients_create_refuses_bad_input(database_url: str) -> None:
     assert long_secret.exit_code == 3
     unknown_entity = run(database_url, "clients", "create", "--entity", "no-such-entity")
     assert unknown_entity.exit_code == 4
+
+
+def test_a_client_without_entity_belongs_to_the_default_entity(database_url: str, db: Database) -> None:
+    result = run(database_url, "clients", "create")
+    assert result.exit_code == 0, result.output
+    default = tenancy.ensure_default_entity(db=db, clock=SystemClock())
+    assert json.loads(result.output)["entity_ids"] == [default.id]
+
+
+@pytest.mark.sqlite_only
+def test_serve_makes_and_migrates_a_sqlite_file_in_the_working_directory(tmp_path: Path) -> None:
+    # No BILLFORGE_DATABASE_URL: the default is ./billforge.db; serve migrates it before it answers.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLFORGE_")}
+    env["BILLFORGE_WORKERS"] = "0"
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("billforge")), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[0].decode()
+                assert time.monotonic() < deadline, "billforge serve did not answer within 60 s"
+                time.sleep(0.2)
+        # GET /health answers without a token.
+        assert health.status_code == 200
+        assert (health.json()["status"], health.json()["database"]) == ("ok", "sqlite")
+        database = tmp_path / "billforge.db"
+        with sqlite3.connect(database) as conn:
+            (revisions,) = conn.execute("SELECT count(*) FROM alembic_version").fetchone()
+        assert revisions == 1
+        created = json.loads(run(f"sqlite:///{database}", "clients", "create").output)
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/oauth/token",
+            data={**created, "grant_type": "client_credentials"},
+        )
+        assert token.status_code == 200, token.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def test_users_create(database_url: str, db: Database) -> None:

@@ -207,3 +207,63 @@ def test_bulk_update(zuora: Any, http: httpx.Client) -> None:
     entries = response.json()["invoices"]
     assert [e["success"] for e in entries] == [True, False]
     assert http.get(f"/v1/invoices/{first['id']}").json()["comments"] == "one"
+
+
+def test_every_refusal_of_the_life_cycle_table(zuora: Any, http: httpx.Client) -> None:
+    # product.md: a Draft cannot be unposted; a Posted invoice keeps its dates; a Canceled invoice
+    # can only be deleted (no post, unpost, cancel or edit). Each refusal is a rule restriction (30).
+    def refusal(response: httpx.Response) -> tuple[int, str]:
+        assert response.status_code == 400, response.text
+        reason = response.json()["reasons"][0]
+        assert str(reason["code"]).endswith("30"), reason
+        return response.status_code, reason["message"]
+
+    created = draft(zuora)
+    number = created.invoice_number
+    assert refusal(http.put(f"/v1/invoices/{created.id}/unpost")) == (
+        400,
+        f"invoice {number} is Draft: only a Posted invoice can be unposted",
+    )
+    http.put(f"/v1/invoices/{created.id}/post", json={}).raise_for_status()
+    for change in ({"dueDate": "2024-03-01"}, {"invoiceDate": "2024-01-20"}):
+        (name,) = change
+        assert refusal(http.put(f"/v1/invoices/{created.id}", json=change)) == (
+            400,
+            f"invoice {number} is Posted: {name} cannot change (only transferredToAccounting and autoPay can)",
+        )
+    assert zuora.invoices_api().get_invoice(created.id).due_date == "2024-01-15"  # unchanged
+
+    canceled = draft(zuora)
+    zuora.invoices_api().cancel_invoice(canceled.id)
+    number = canceled.invoice_number
+    assert refusal(http.put(f"/v1/invoices/{canceled.id}/post", json={})) == (
+        400,
+        f"invoice {number} is Canceled: only a Draft invoice can be posted",
+    )
+    assert refusal(http.put(f"/v1/invoices/{canceled.id}/unpost")) == (
+        400,
+        f"invoice {number} is Canceled: only a Posted invoice can be unposted",
+    )
+    assert refusal(http.put(f"/v1/invoices/{canceled.id}/cancel")) == (
+        400,
+        f"invoice {number} is Canceled: only a Draft invoice can be canceled",
+    )
+    assert zuora.invoices_api().get_invoice(canceled.id).status == "Canceled"
+
+
+def test_an_update_naming_an_unknown_item_or_template_is_a_400(zuora: Any, http: httpx.Client) -> None:
+    # A body field naming an object that does not exist is bad input (400, category 20), not a 404:
+    # the invoice in the path exists.
+    created = draft(zuora)
+    unknown_item = http.put(f"/v1/invoices/{created.id}", json={"invoiceItems": [{"id": "f" * 32, "amount": "1"}]})
+    assert unknown_item.status_code == 400, unknown_item.text
+    (reason,) = unknown_item.json()["reasons"]
+    assert reason["message"] == f"'invoiceItems[0].id' {'f' * 32!r} is not an item of this invoice"
+    assert str(reason["code"]).endswith("20")
+    unknown_template = http.put(f"/v1/invoices/{created.id}", json={"templateId": "t" * 32})
+    assert unknown_template.status_code == 400, unknown_template.text
+    (reason,) = unknown_template.json()["reasons"]
+    assert reason["message"] == f"'templateId' {'t' * 32!r} is not a known invoice template"
+    assert str(reason["code"]).endswith("20")
+    # 100.00 as created: nothing changed.
+    assert Decimal(str(zuora.invoices_api().get_invoice(created.id).amount)) == Decimal("100.00")

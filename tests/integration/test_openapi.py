@@ -40,6 +40,42 @@ ENDPOINTS = [
     ("post", "/v1/object/product-rate-plan"),
     ("post", "/v1/object/product-rate-plan-charge"),
     ("get", "/v1/catalog/products"),
+    # issue 2, the rest of the settings and catalog endpoints
+    ("put", "/v1/accounting-periods/{ap_id}/close"),
+    ("put", "/v1/accounting-periods/{ap_id}/reopen"),
+    ("put", "/settings/currencies/{code}"),
+    ("get", "/settings/seller"),
+    ("put", "/settings/seller"),
+    ("post", "/settings/tax-codes/ztax"),
+    ("get", "/v1/invoice-templates"),
+    *[
+        (m, f"/v1/object/{kind}/{{id}}")
+        for kind in ("product", "product-rate-plan", "product-rate-plan-charge")
+        for m in ("get", "put", "delete")
+    ],
+    ("get", "/v1/object/product-rate-plan-charge-tier/{id}"),
+    ("put", "/v1/object/product-rate-plan-charge-tier/{id}"),
+    ("get", "/v1/catalog/product/{product_key}"),
+    # issue 3: billing
+    ("post", "/v1/subscriptions"),
+    ("get", "/v1/subscriptions/{subscription_key}"),
+    ("put", "/v1/subscriptions/{subscription_key}/cancel"),
+    ("put", "/v1/subscriptions/{subscription_key}/renew"),
+    ("post", "/v1/object/usage"),
+    ("get", "/v1/object/usage/{id}"),
+    ("put", "/v1/object/usage/{id}"),
+    ("delete", "/v1/object/usage/{id}"),
+    ("post", "/v1/usage"),
+    ("get", "/v1/usage/{import_id}/status"),
+    ("post", "/v1/action/generate"),
+    ("post", "/v1/accounts/{account_key}/billing-documents/generate"),
+    ("get", "/v1/object/invoice/{id}"),
+    ("put", "/v1/object/invoice/{id}"),
+    ("delete", "/v1/object/invoice/{id}"),
+    *[("post", f"/v1/action/{action}") for action in ("create", "update", "delete", "query", "queryMore")],
+    ("post", "/v1/payments"),
+    ("get", "/v1/payments/{payment_key}"),
+    ("post", "/v1/payments/{payment_key}/refunds"),
 ]
 
 
@@ -77,3 +113,24 @@ def test_request_bodies_use_zuora_field_names(document: dict[str, Any]) -> None:
     assert {"invoices", "useSingleTransaction"} <= set(batch)
     account = schemas["CreateAccountRequest"]["properties"]
     assert {"name", "currency", "billToContact", "billCycleDay", "paymentTerm"} <= set(account)
+
+
+def test_the_usage_upload_documents_its_file_part(document: dict[str, Any]) -> None:
+    body = document["paths"]["/v1/usage"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert body["required"] == ["file"]
+    assert body["properties"]["file"]["format"] == "binary"
+
+
+def test_billing_request_bodies_use_zuora_field_names(document: dict[str, Any]) -> None:
+    operations = document["paths"]
+
+    def fields(path: str) -> set[str]:
+        schema = operations[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return set(document["components"]["schemas"][name]["properties"])
+
+    assert {"accountKey", "contractEffectiveDate", "termType", "subscribeToRatePlans", "invoiceSeparately"} <= fields(
+        "/v1/subscriptions"
+    )
+    assert {"objects", "type"} <= fields("/v1/action/generate")
+    assert {"amount", "currency", "type", "accountId", "invoices"} <= fields("/v1/payments")

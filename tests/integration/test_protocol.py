@@ -294,6 +294,43 @@ def test_idempotency_key_is_ignored_on_get(http: httpx.Client) -> None:
         assert response.status_code == 200
 
 
+def test_idempotency_key_is_ignored_on_put(http: httpx.Client) -> None:
+    # POST and PATCH only: two different PUTs with one key both run (no 422, no replay).
+    account_id = new_account(http)
+    key = {"Idempotency-Key": f"put-{account_id}"}
+    first = http.put(f"/v1/accounts/{account_id}", json={"name": "First"}, headers=key)
+    second = http.put(f"/v1/accounts/{account_id}", json={"name": "Second"}, headers=key)
+    assert first.status_code == second.status_code == 200
+    assert http.get(f"/v1/accounts/{account_id}").json()["basicInfo"]["name"] == "Second"
+
+
+def test_idempotent_answers_are_replayed_for_24_hours(db: Database, tenant: Tenant) -> None:
+    from billforge.config import Settings
+
+    ttl = timedelta(seconds=Settings(database_url="sqlite://").idempotency_ttl_seconds)
+    assert ttl == timedelta(hours=24)
+    request = idempotency.Request(
+        key=f"day-{tenant.entity_id}",
+        client_id=tenant.client_id,
+        entity_id=tenant.entity_id,
+        method="POST",
+        path="/v1/accounts",
+        request_hash="h",
+    )
+    start = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+
+    def claim(now: datetime) -> idempotency.Claim:
+        return idempotency.claim(db=db, request=request, now=now, ttl=ttl)
+
+    assert claim(start).outcome is idempotency.Outcome.PROCEED
+    idempotency.finish(db=db, key=request.key, status=200, body=b'{"success":true}', content_type="application/json")
+    # One second before 24 hours have passed (2024-01-02 11:59:59): the stored answer is replayed.
+    last = claim(start + ttl - timedelta(seconds=1))
+    assert (last.outcome, last.status, last.body) == (idempotency.Outcome.REPLAY, 200, b'{"success":true}')
+    # At 24 hours (2024-01-02 12:00:00) the key has expired: the request runs again.
+    assert claim(start + ttl).outcome is idempotency.Outcome.PROCEED
+
+
 # --- bad input never gives a 500 or a partial write ----------------------------------------------
 
 

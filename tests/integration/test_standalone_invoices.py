@@ -542,6 +542,10 @@ def _line(**fields: Any) -> Any:
     return lambda body: {**body, "invoiceItems": [{**LINE, **fields}]}
 
 
+def _line_without(key: str) -> Any:
+    return lambda body: {**body, "invoiceItems": [{k: v for k, v in LINE.items() if k != key}]}
+
+
 RULES: list[tuple[str, Any, int, str]] = [
     ("invoice date required", _without("invoiceDate"), 58490022, "'invoiceDate' is required"),
     ("items required", _with(invoiceItems=[]), 58490022, "'invoiceItems' must contain at least one item"),
@@ -655,6 +659,63 @@ RULES: list[tuple[str, Any, int, str]] = [
     ("due after invoice date", _with(dueDate="2024-01-01"), 58490020, "'dueDate' must be on or after 'invoiceDate'"),
     ("known sequence set", _with(sequenceSet="nope"), 58490020, "'sequenceSet' 'nope' is not a known sequence set"),
     (
+        "service start date required",
+        _line_without("serviceStartDate"),
+        58490022,
+        "'invoiceItems[0].serviceStartDate' is required",
+    ),
+    ("item amount required", _line_without("amount"), 58490022, "'invoiceItems[0].amount' is required"),
+    (
+        "tax item fields required",
+        _line(taxItems=[{k: v for k, v in TAX.items() if k != "taxDate"}]),
+        58490022,
+        "'invoiceItems[0].taxItems[0].taxDate' is required",
+    ),
+    (
+        "tax item rate type values",
+        _line(taxItems=[{**TAX, "taxRateType": "Fixed"}]),
+        58490020,
+        "'invoiceItems[0].taxItems[0].taxRateType' must be one of 'Percentage' or 'FlatFee'",
+    ),
+    (
+        "tax item amount in minor units",
+        _line(taxItems=[{**TAX, "taxAmount": "1.001"}]),
+        58490020,
+        "'invoiceItems[0].taxItems[0].taxAmount' 1.001 has more decimal places than USD allows",
+    ),
+    (
+        "discount amount required",
+        _line(discountItems=[{"chargeName": "d"}]),
+        58490022,
+        "'invoiceItems[0].discountItems[0].amount' is required",
+    ),
+    (
+        "custom rate fields required",
+        _with(customRates=[{"currency": "EUR"}]),
+        58490022,
+        "'customRates[0].customFxRate' is required",
+    ),
+    (
+        "charge date format",
+        _line(chargeDate="15/01/2024"),
+        58490020,
+        "'invoiceItems[0].chargeDate' must be in yyyy-mm-dd hh:mm:ss format, got '15/01/2024'",
+    ),
+    (
+        "revenue recognition trigger values",
+        _line(revRecTriggerCondition="Whenever"),
+        58490020,
+        "'invoiceItems[0].revRecTriggerCondition' must be one of 'ServiceActivationDate', 'ContractEffectiveDate' "
+        "or 'CustomerAcceptanceDate'",
+    ),
+    ("unknown account number", _with(accountNumber="NOPE"), 58490020, "'accountNumber' 'NOPE' is not a known account"),
+    (
+        "contacts of the account",
+        _with(soldToContactId="s" * 32),
+        58490020,
+        f"'soldToContactId' {'s' * 32!r} is not a contact of account A00000001",
+    ),
+    (
         "known template",
         _with(templateId="t" * 32),
         58490020,
@@ -691,4 +752,207 @@ def test_duplicate_number_and_limits_codes(zuora: Any, http: httpx.Client) -> No
     assert (reason["code"], reason["message"]) == (
         58490070,
         "'invoices' has 51 invoices; at most 50 are allowed per request",
+    )
+
+
+# --- Zuora-calculated tax and catalog charges ---------------------------------------------------
+
+
+def _tax_code(http: httpx.Client, name: str, rate: str) -> None:
+    body = {"name": name, "taxRates": [{"name": f"{name} rate", "taxRate": rate, "taxRateType": "Percentage"}]}
+    response = http.post("/settings/tax-codes/ztax", json=body)
+    assert response.status_code == 200, response.text
+
+
+def _line_taxes(http: httpx.Client, invoice_id: str) -> list[tuple[str, str, str, list[float]]]:
+    items = http.get(f"/v1/invoices/{invoice_id}/items").json()["invoiceItems"]
+    return [
+        (i["chargeName"], i["chargeAmount"], i["taxMode"], [t["taxAmount"] for t in i["taxationItems"]["data"]])
+        for i in items
+    ]
+
+
+def test_zuora_calculated_tax_exclusive_and_inclusive(zuora: Any, http: httpx.Client) -> None:
+    account = new_account(zuora)
+    _tax_code(http, "VAT", "0.075")
+    _tax_code(http, "STD", "0.2")
+    body = raw_invoice(
+        account.account_id,
+        invoiceItems=[
+            {**LINE, "chargeName": "a", "amount": "10.05", "taxCode": "VAT", "taxMode": "TaxExclusive"},
+            {**LINE, "chargeName": "b", "amount": "10.05", "taxCode": "VAT"},  # taxMode defaults to exclusive
+            {**LINE, "chargeName": "c", "amount": "100.00", "taxCode": "STD", "taxMode": "TaxInclusive"},
+        ],
+    )
+    created = http.post("/v1/invoices", json=body)
+    assert created.status_code == 200, created.text
+    invoice = created.json()
+    # Exclusive, rounded per tax item: 10.05 x 0.075 = 0.75375 -> 0.75, twice (not 1.5075 -> 1.51).
+    # Inclusive: net 100.00 / 1.2 = 83.333..; tax 83.333.. x 0.2 = 16.666.. -> 16.67; charge 100.00 - 16.67
+    # = 83.33. Without tax 10.05 + 10.05 + 83.33 = 103.43; tax 0.75 + 0.75 + 16.67 = 18.17; total 121.60.
+    assert _line_taxes(http, invoice["id"]) == [
+        ("a", "10.05", "TaxExclusive", [0.75]),
+        ("b", "10.05", "TaxExclusive", [0.75]),
+        ("c", "83.33", "TaxInclusive", [16.67]),
+    ]
+    assert (invoice["amountWithoutTax"], invoice["taxAmount"], invoice["amount"], invoice["balance"]) == (
+        103.43,
+        18.17,
+        121.60,
+        121.60,
+    )
+
+
+def test_tax_follows_the_currency_rounding_mode(zuora: Any, http: httpx.Client) -> None:
+    account = new_account(zuora)
+    _tax_code(http, "VAT", "0.1")
+    item = {**LINE, "amount": "0.25", "taxCode": "VAT", "taxMode": "TaxExclusive"}
+    # 0.25 x 0.1 = 0.025, a tie: half-up (the default) gives 0.03 ...
+    half_up = http.post("/v1/invoices", json=raw_invoice(account.account_id, invoiceItems=[item])).json()
+    assert (half_up["taxAmount"], half_up["amount"]) == (0.03, 0.28)
+    # ... and half-even, once the tenant sets it for USD, 0.02.
+    assert http.put("/settings/currencies/USD", json={"roundingMode": "HALF_EVEN"}).status_code == 200
+    half_even = http.post("/v1/invoices", json=raw_invoice(account.account_id, invoiceItems=[item])).json()
+    assert (half_even["taxAmount"], half_even["amount"]) == (0.02, 0.27)
+
+
+def _object(http: httpx.Client, kind: str, body: dict[str, Any]) -> str:
+    response = http.post(f"/v1/object/{kind}", json=body)
+    assert response.status_code == 200, response.text
+    object_id: str = response.json()["Id"]
+    return object_id
+
+
+def test_catalog_charge_fields_are_copied_whatever_the_request_says(zuora: Any, http: httpx.Client) -> None:
+    account = new_account(zuora)
+    _tax_code(http, "VAT", "0.1")
+    product = _object(
+        http,
+        "product",
+        {"Name": "Gear", "SKU": "GEAR-1", "EffectiveStartDate": "2024-01-01", "EffectiveEndDate": "2030-01-01"},
+    )
+    plan = _object(http, "product-rate-plan", {"Name": "Standard", "ProductId": product})
+    one_time = {"ProductRatePlanId": plan, "ChargeType": "OneTime", "TriggerEvent": "ContractEffective"}
+    widget = _object(
+        http,
+        "product-rate-plan-charge",
+        {
+            **one_time,
+            "Name": "Widget",
+            "ChargeModel": "Flat Fee Pricing",
+            "BillCycleType": "DefaultFromCustomer",
+            "UOM": "Each",
+            "Taxable": True,
+            "TaxCode": "VAT",
+            "TaxMode": "TaxExclusive",
+            "AccountingCode": "4000",
+            "DeferredRevenueAccount": "2400",
+            "RecognizedRevenueAccount": "4100",
+            "ProductRatePlanChargeTierData": {"ProductRatePlanChargeTier": [{"Currency": "USD", "Price": 100}]},
+        },
+    )
+    discount = {
+        **one_time,
+        "ChargeModel": "Discount-Fixed Amount",
+        "BillCycleType": "DefaultFromCustomer",
+        "ProductRatePlanChargeTierData": {"ProductRatePlanChargeTier": [{"Currency": "USD", "DiscountAmount": 5}]},
+    }
+    promo = _object(
+        http,
+        "product-rate-plan-charge",
+        {**discount, "Name": "Promo", "AccountingCode": "4900", "UseDiscountSpecificAccountingCode": True},
+    )
+    loyalty = _object(http, "product-rate-plan-charge", {**discount, "Name": "Loyalty", "AccountingCode": "4950"})
+    body = raw_invoice(
+        account.account_id,
+        invoiceItems=[
+            {
+                "amount": "100.00",
+                "serviceStartDate": "2024-01-01",
+                "productRatePlanChargeId": widget,
+                "chargeName": "Something else",
+                "sku": "OTHER-1",
+                "uom": "Box",
+                "taxMode": "TaxInclusive",
+                "accountingCode": "9999",
+                "discountItems": [
+                    {"amount": "-10.00", "productRatePlanChargeId": promo, "chargeName": "x", "accountingCode": "1"},
+                    {"amount": "-5.00", "productRatePlanChargeId": loyalty, "sku": "OTHER-2"},
+                ],
+            }
+        ],
+    )
+    created = http.post("/v1/invoices", json=body)
+    assert created.status_code == 200, created.text
+    invoice = created.json()
+    items = http.get(f"/v1/invoices/{invoice['id']}/items").json()["invoiceItems"]
+    codes = ("accountingCode", "deferredRevenueAccountingCode", "recognizedRevenueAccountingCode")
+    assert [(i["chargeName"], i["sku"], i["productRatePlanChargeId"], *(i.get(c) for c in codes)) for i in items] == [
+        # The item: name, SKU, UOM, tax code and mode and the three accounting codes of its charge.
+        ("Widget", "GEAR-1", widget, "4000", "2400", "4100"),
+        # A discount charge with its own accounting codes keeps them (it has no deferred or recognized code) ...
+        ("Promo", "GEAR-1", promo, "4900", None, None),
+        # ... one without them takes those of the item's charge.
+        ("Loyalty", "GEAR-1", loyalty, "4000", "2400", "4100"),
+    ]
+    assert (items[0]["unitOfMeasure"], items[0]["taxCode"], items[0]["taxMode"], items[0]["productName"]) == (
+        "Each",
+        "VAT",
+        "TaxExclusive",
+        "Gear",
+    )
+    # The charge's tax code, exclusive, on the item and (with the item's code) on its discounts:
+    # 100.00 x 0.1 = 10.00; -10.00 x 0.1 = -1.00; -5.00 x 0.1 = -0.50.
+    # Without tax 100.00 - 10.00 - 5.00 = 85.00; tax 10.00 - 1.00 - 0.50 = 8.50; total 93.50.
+    assert [t["taxAmount"] for i in items for t in i["taxationItems"]["data"]] == [10.00, -1.00, -0.50]
+    assert (invoice["amountWithoutTax"], invoice["taxAmount"], invoice["amount"], invoice["discount"]) == (
+        85.00,
+        8.50,
+        93.50,
+        -15.00,
+    )
+
+
+def test_an_item_sku_must_differ_from_every_product_sku(zuora: Any, http: httpx.Client) -> None:
+    account = new_account(zuora)
+    _object(
+        http,
+        "product",
+        {"Name": "Gear", "SKU": "GEAR-1", "EffectiveStartDate": "2024-01-01", "EffectiveEndDate": "2030-01-01"},
+    )
+    taken = {**LINE, "sku": "GEAR-1", "discountItems": [{"amount": "-1.00", "chargeName": "d", "sku": "GEAR-1"}]}
+    response = http.post("/v1/invoices", json=raw_invoice(account.account_id, invoiceItems=[taken]))
+    assert response.status_code == 400, response.text
+    assert [(r["code"], r["message"]) for r in response.json()["reasons"]] == [
+        (
+            58490020,
+            "'invoiceItems[0].sku' 'GEAR-1' is the SKU of an existing product; an item's SKU must differ from it",
+        ),
+        (
+            58490020,
+            "'invoiceItems[0].discountItems[0].sku' 'GEAR-1' is the SKU of an existing product; "
+            "an item's SKU must differ from it",
+        ),
+    ]
+    # Another SKU is fine: 10.00 - 1.00 = 9.00.
+    free = {**LINE, "sku": "GEAR-2", "discountItems": [{"amount": "-1.00", "chargeName": "d", "sku": "GEAR-3"}]}
+    created = http.post("/v1/invoices", json=raw_invoice(account.account_id, invoiceItems=[free]))
+    assert created.status_code == 200, created.text
+    assert created.json()["amount"] == 9.00
+
+
+def test_account_and_contact_agreement_codes(zuora: Any, http: httpx.Client) -> None:
+    account = new_account(zuora)
+    other = new_account(zuora)
+    mixed = raw_invoice(account.account_id, accountNumber=other.account_number)
+    (reason,) = http.post("/v1/invoices", json=mixed).json()["reasons"]
+    assert (reason["code"], reason["message"]) == (
+        58490020,
+        f"'accountId' {account.account_id!r} and 'accountNumber' {other.account_number!r} refer to different accounts",
+    )
+    foreign = raw_invoice(account.account_id, billToContactId=other.bill_to_contact_id)
+    (reason,) = http.post("/v1/invoices", json=foreign).json()["reasons"]
+    assert (reason["code"], reason["message"]) == (
+        58490020,
+        f"'billToContactId' {other.bill_to_contact_id!r} is not a contact of account {account.account_number}",
     )

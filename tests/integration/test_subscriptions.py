@@ -416,3 +416,31 @@ def test_collect_is_refused_without_a_gateway(zuora: Any, plan: tuple[SdkCatalog
     assert "'collect' cannot be true" in reasons(caught.value)[0]["message"]
     # Nothing was stored: the account has no subscription yet, so the next one is A-S00000001.
     assert sdk_subscribe(zuora, account.account_id, plan_id, date(2024, 1, 1)).subscription_number == "A-S00000001"
+
+
+def test_the_older_invoice_flag_with_an_invoice_target_date(
+    http: Any, zuora: Any, plan: tuple[SdkCatalog, str]
+) -> None:
+    # Zuora's older spelling of runBilling: "invoice": true with "invoiceTargetDate".
+    _, plan_id = plan
+    account = sdk_account(zuora)
+    response = http.post(
+        "/v1/subscriptions",
+        json={
+            "accountKey": account.account_number,
+            "contractEffectiveDate": "2024-01-01",
+            "termType": "EVERGREEN",
+            "renewalTerm": 0,
+            "subscribeToRatePlans": [{"productRatePlanId": plan_id}],
+            "invoice": True,
+            "invoiceTargetDate": "2024-02-01",
+        },
+    )
+    assert response.status_code == 200, response.text
+    created = response.json()
+    # In advance through 2024-02-01: January and February, 100.00 each, and the 50.00 setup fee = 250.00.
+    assert lines(invoice_items(http, created["invoiceId"])) == [
+        ("Pro monthly", "2024-01-01", "2024-01-31", D("100.00")),
+        ("Pro monthly", "2024-02-01", "2024-02-29", D("100.00")),
+        ("Setup", "2024-01-01", "2024-01-01", D("50.00")),
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from zuora_sdk import CancelSubscriptionRequest, CreateSubscriptionComponent
+from zuora_sdk import CancelSubscriptionRequest, CreateSubscriptionComponent, UpdateAccountRequest
 
 from tests.integration.test_generate_support import (
     SdkCatalog,
@@ -345,4 +345,83 @@ def test_charge_override_bill_cycle_day_and_quantity(http: httpx.Client, zuora: 
     assert bill(http, account.account_id, "2024-01-15") == [
         ("Seats", "2024-01-01", "2024-01-14", D("36.13")),
         ("Seats", "2024-01-15", "2024-02-14", D("80.00")),
+    ]
+
+
+def test_the_tenants_proration_setting_chooses_the_day_count(http: httpx.Client, zuora: Any) -> None:
+    # $300 a month in advance from 2024-01-17, bill cycle day 1: 01-17..01-31 is 15 days of January.
+    plan = SdkCatalog(zuora).plan("Monthly", recurring("Monthly", "300"))
+
+    def first_month() -> list[tuple[str, str, str, Decimal]]:
+        account = sdk_account(zuora)
+        sdk_subscribe(zuora, account.account_id, plan, date(2024, 1, 17))
+        return bill(http, account.account_id, "2024-01-17")
+
+    # Actual days (the default): 300 x 15/31 = 145.161.. = 145.16.
+    assert first_month() == [("Monthly", "2024-01-17", "2024-01-31", D("145.16"))]
+    # 30-day months, actual/360: 300 x 15/30 = 150.00.
+    assert http.put("/settings/billing-rules", json={"daysInMonth": "Assume30DaysActual360"}).status_code == 200
+    assert first_month() == [("Monthly", "2024-01-17", "2024-01-31", D("150.00"))]
+    # Strict 30/360: the 31st counts as the 30th, 01-17..01-30 is 14 days: 300 x 14/30 = 140.00.
+    assert http.put("/settings/billing-rules", json={"daysInMonth": "Assume30DaysStrict30360"}).status_code == 200
+    assert first_month() == [("Monthly", "2024-01-17", "2024-01-31", D("140.00"))]
+
+
+def test_the_tenants_proration_unit_by_month_or_by_day(http: httpx.Client, zuora: Any) -> None:
+    # $1,200 a year from 2024-07-05, bill cycle day 1: the first period is 07-05..07-31 of the year
+    # 2023-08-01..2024-07-31 (366 days, with 2024-02-29).
+    plan = SdkCatalog(zuora).plan("Annual", recurring("Annual", "1200", period="Annual"))
+
+    def first_period() -> list[tuple[str, str, str, Decimal]]:
+        account = sdk_account(zuora)
+        sdk_subscribe(zuora, account.account_id, plan, date(2024, 7, 5))
+        return bill(http, account.account_id, "2024-07-05")
+
+    # By month first (the default): 27 of July's 31 days of one of 12 months: 1200 x 27/31 / 12 = 87.096.. = 87.10.
+    assert first_period() == [("Annual", "2024-07-05", "2024-07-31", D("87.10"))]
+    # By day: 27 of the year's 366 days: 1200 x 27/366 = 88.524.. = 88.52.
+    assert http.put("/settings/billing-rules", json={"prorationUnit": "ProrateByDay"}).status_code == 200
+    assert first_period() == [("Annual", "2024-07-05", "2024-07-31", D("88.52"))]
+
+
+def test_charges_triggered_by_service_activation_and_customer_acceptance(http: httpx.Client, zuora: Any) -> None:
+    plan = SdkCatalog(zuora).plan(
+        "Onboarded",
+        one_time("Installation", "50", trigger_event="ServiceActivation"),
+        recurring("Service", "100", trigger_event="CustomerAcceptance"),
+    )
+    account = sdk_account(zuora)
+    created = sdk_subscribe(
+        zuora,
+        account.account_id,
+        plan,
+        date(2024, 1, 1),
+        service_activation_date=date(2024, 1, 5),
+        customer_acceptance_date=date(2024, 1, 10),
+    )
+    view = zuora.subscriptions_api().get_subscription_by_key(created.subscription_id)
+    assert (str(view.service_activation_date), str(view.customer_acceptance_date)) == ("2024-01-05", "2024-01-10")
+    # Nothing is due before the service is activated.
+    assert nothing_to_bill(http, account.account_id, "2024-01-04")
+    # The installation bills on the activation date; the service from its acceptance, 01-10..01-31:
+    # 22 of January's 31 days, 100 x 22/31 = 70.967.. = 70.97.
+    assert bill(http, account.account_id, "2024-01-10") == [
+        ("Installation", "2024-01-05", "2024-01-05", D("50.00")),
+        ("Service", "2024-01-10", "2024-01-31", D("70.97")),
+    ]
+
+
+def test_changing_the_accounts_bill_cycle_day(http: httpx.Client, zuora: Any) -> None:
+    # $100 a month in advance from 2024-01-01 on bill cycle day 1; January billed. The account's bill
+    # cycle day then becomes the 15th: 02-01..02-14 is billed as 14 days of the new billing month
+    # 01-15..02-14 (31 days), 100 x 14/31 = 45.161.. = 45.16 (January's days are not billed again),
+    # then 02-15..03-14 whole.
+    plan = SdkCatalog(zuora).plan("Monthly", recurring("Monthly", "100"))
+    account = sdk_account(zuora)
+    sdk_subscribe(zuora, account.account_id, plan, date(2024, 1, 1))
+    assert bill(http, account.account_id, "2024-01-01") == [("Monthly", "2024-01-01", "2024-01-31", D("100.00"))]
+    zuora.accounts_api().update_account(account.account_id, UpdateAccountRequest(bill_cycle_day=15))
+    assert bill(http, account.account_id, "2024-02-15") == [
+        ("Monthly", "2024-02-01", "2024-02-14", D("45.16")),
+        ("Monthly", "2024-02-15", "2024-03-14", D("100.00")),
     ]

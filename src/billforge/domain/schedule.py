@@ -417,7 +417,16 @@ def _settle(
 ) -> DueItem:
     """When a period ends up billed in several pieces, the last piece takes the rounding: the
     period's pieces then sum to exactly what billing it in one go gives (round once, not per piece),
-    so that generating at T1 then T2 bills what one generation at T2 bills."""
+    so that generating at T1 then T2 bills what one generation at T2 bills.
+
+    Only for pieces of one grid: when a billed item overlaps the period but does not lie inside it
+    (it was billed on another grid, before the account's bill cycle day changed), the period was
+    never billed as a whole, so there is no whole to settle against; each new piece keeps its own
+    prorated amount (Zuora's "Change BCD after subscription activation": 07/01..07/09 of the new
+    period 04/10..07/09 bills $300 x 9/91 = $29.67)."""
+    overlapping = [b for b in billed if b.service_start < full.end and b.service_end >= full.start]
+    if any(b.service_start < full.start or b.service_end >= full.end for b in overlapping):
+        return last
     whole = (
         ZERO
         if entitled is None

@@ -100,6 +100,9 @@ class CatalogCharge:
     tax_code: str | None
     tax_mode: TaxMode | None
     accounting_codes: dict[str, str | None] = field(default_factory=dict)
+    # A discount charge that keeps its own accounting codes (``UseDiscountSpecificAccountingCode``);
+    # otherwise its discount items take those of the item they discount.
+    use_discount_specific_accounting_code: bool = False
 
 
 # Accounting codes copied from a catalog charge (by their REST names).
@@ -115,6 +118,7 @@ class ItemContext:
     catalog: Mapping[str, CatalogCharge]
     tax_rates: Mapping[str, Sequence[TaxRate]]  # tax code -> rates applying to the sold-to contact
     active_tax_codes: frozenset[str]
+    product_skus: frozenset[str] = frozenset()  # the SKUs given in the request that products already use
 
 
 def check_invoice_number(number: str) -> BillforgeError | None:
@@ -179,6 +183,7 @@ def _build_item(request: ItemRequest, position: int, where: str, ctx: ItemContex
     elif not request.charge_name:
         problem(MissingValue, "chargeName", "is required when productRatePlanChargeId is not given")
     _check_amount(request.amount, ctx.currency, problem)
+    _check_sku(request.sku, catalog, ctx, problem)
     if request.service_end_date is not None and request.service_end_date < request.service_start_date:
         problem(InvalidValue, "serviceEndDate", "must be on or after serviceStartDate")
     if len(request.tax_items) > MAX_TAX_ITEMS:
@@ -234,6 +239,7 @@ def _build_item(request: ItemRequest, position: int, where: str, ctx: ItemContex
                 applied_to=position,
                 where=d_where,
                 parent_tax=(tax_code, tax_mode) if not external else (None, None),
+                parent_codes={k: extra.get(k) for k in COPIED_ACCOUNTING_CODES},
                 ctx=ctx,
                 problems=problems,
             )
@@ -274,6 +280,7 @@ def _build_discount(
     applied_to: int,
     where: str,
     parent_tax: tuple[str | None, TaxMode | None],
+    parent_codes: Mapping[str, Any],
     ctx: ItemContext,
     problems: list[BillforgeError],
 ) -> ItemDraft:
@@ -294,11 +301,18 @@ def _build_discount(
     if request.amount >= 0:
         problem(InvalidValue, "amount", f"must be negative for a discount item, got {request.amount}")
     _check_amount(request.amount, ctx.currency, problem)
+    _check_sku(request.sku, catalog, ctx, problem)
     if len(request.tax_items) > MAX_TAX_ITEMS:
         problem(InvalidValue, "taxItems", f"has {len(request.tax_items)} entries; at most {MAX_TAX_ITEMS} are allowed")
     charge_name, sku = request.charge_name, request.sku
+    extra = dict(request.extra)
     if catalog is not None:
+        # The seed page: name and SKU from the discount charge; the accounting codes from it when it
+        # uses discount-specific accounting codes, else from the charge of the item it discounts.
         charge_name, sku = catalog.name, catalog.sku
+        own = catalog.use_discount_specific_accounting_code
+        codes = catalog.accounting_codes if own else parent_codes
+        extra.update({k: codes.get(k) for k in COPIED_ACCOUNTING_CODES})
     tax_code, tax_mode = parent_tax
     charge_amount = request.amount
     tax_lines: tuple[TaxLine, ...] = ()
@@ -332,8 +346,15 @@ def _build_discount(
         purchase_order_number=request.purchase_order_number,
         applied_to_position=applied_to,
         tax_lines=tax_lines,
-        extra=dict(request.extra),
+        extra=extra,
     )
+
+
+def _check_sku(sku: str | None, catalog: CatalogCharge | None, ctx: ItemContext, problem: Any) -> None:
+    """The seed page: "The SKU of the invoice item must be different from the SKU of any existing
+    product" (a SKU copied from the item's own catalog charge is that product's, and is fine)."""
+    if catalog is None and sku is not None and sku in ctx.product_skus:
+        problem(InvalidValue, "sku", f"{sku!r} is the SKU of an existing product; an item's SKU must differ from it")
 
 
 def _check_amount(amount: Decimal, currency: Currency, problem: Any) -> None:

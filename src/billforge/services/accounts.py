@@ -143,7 +143,7 @@ def create_account(*, db: Database, ctx: Context, data: AccountInput) -> Created
 
 def _create(conn: Connection, ctx: Context, data: AccountInput) -> CreatedAccount:
     tenant = tenant_settings.load(conn, ctx.entity_id)
-    problems: list[InvalidValue | MissingValue | RuleRestriction | NotFound] = []
+    problems: list[InvalidValue | MissingValue | RuleRestriction] = []
     if not data.name.strip():
         problems.append(MissingValue("'name' must not be blank", field="name", obj="account"))
     if data.status not in (DRAFT, ACTIVE):
@@ -292,8 +292,9 @@ def check_billable(account: Row[Any], *, field_name: str, obj: str = "account") 
 
 def _check_references(
     conn: Connection, entity_id: str, template_id: str | None, sequence_set_id: str | None, parent_id: str | None
-) -> list[NotFound]:
-    problems: list[NotFound] = []
+) -> list[UnknownReference]:
+    """Body fields naming other objects: an unknown one is bad input (400), not a missing resource."""
+    problems: list[UnknownReference] = []
     checks = (
         (template_id, t.invoice_templates, "invoiceTemplateId", "invoice template"),
         (sequence_set_id, t.sequence_sets, "sequenceSetId", "sequence set"),
@@ -304,7 +305,7 @@ def _check_references(
             continue
         found = conn.execute(select(table.c.id).where(table.c.entity_id == entity_id, table.c.id == value)).first()
         if found is None:
-            problems.append(NotFound(f"'{name}' {value!r} is not a known {what}", field=name, obj="account"))
+            problems.append(UnknownReference(f"'{name}' {value!r} is not a known {what}", field=name, obj="account"))
     return problems
 
 

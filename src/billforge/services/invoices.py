@@ -21,7 +21,7 @@ from billforge.domain import invoices as rules
 from billforge.domain.invoices import InvoiceStatus, ItemDraft, ProcessingType, totals
 from billforge.domain.standalone import DiscountItemRequest, ItemContext, ItemRequest, TaxItemRequest, build_items
 from billforge.domain.tax import TaxMode, TaxRateType
-from billforge.errors import BillforgeError, ErrorList, InvalidValue, NotFound, RuleRestriction
+from billforge.errors import BillforgeError, ErrorList, InvalidValue, NotFound, RuleRestriction, UnknownReference
 from billforge.services import accounting_periods, documents, tenant_settings
 from billforge.services.context import Context, new_id
 from billforge.services.invoice_store import item_rows
@@ -204,7 +204,7 @@ def _apply_changes(conn: Connection, ctx: Context, invoice: Row[Any], changes: I
             )
         ).first()
         if found is None:
-            raise NotFound(
+            raise UnknownReference(
                 f"'templateId' {changes.template_id!r} is not a known invoice template",
                 field="templateId",
                 obj="invoice",
@@ -255,7 +255,11 @@ def _rebuild_items(
             continue
         target = by_id.get(change.id)
         if target is None:
-            problems.append(NotFound(f"'{where}.id' {change.id!r} is not an item of this invoice", field=f"{where}.id"))
+            problems.append(
+                UnknownReference(
+                    f"'{where}.id' {change.id!r} is not an item of this invoice", field=f"{where}.id", obj="invoiceItem"
+                )
+            )
             continue
         if target.processing_type == ProcessingType.DISCOUNT:
             parent = next(i for i, (rid, _) in enumerate(requests) if rid == target.applied_to_item_id)

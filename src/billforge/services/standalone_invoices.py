@@ -28,6 +28,7 @@ from billforge.domain.standalone import (
     MAX_INVOICES_PER_BATCH,
     MAX_ITEMS_PER_REQUEST,
     CatalogCharge,
+    DiscountItemRequest,
     ItemContext,
     ItemRequest,
     build_items,
@@ -164,6 +165,7 @@ class _Lookups:
     sequence_sets: dict[str, str]
     templates: set[str]
     taken_numbers: set[str]
+    product_skus: frozenset[str]
     tax_rates: dict[tuple[str | None, str | None, date], dict[str, list[TaxRate]]] = field(default_factory=dict)
 
 
@@ -251,6 +253,21 @@ def _look_up(conn: Connection, entity_id: str, invoices: Sequence[StandaloneInvo
             sequence_sets[key] = numbering.resolve_sequence_set(conn, entity_id=entity_id, key=key)
         except NotFound:
             continue
+    lines: list[ItemRequest | DiscountItemRequest] = []
+    for invoice in invoices:
+        for item in invoice.items:
+            lines.append(item)
+            lines.extend(item.discount_items)
+    skus = {line.sku for line in lines if line.sku is not None and line.product_rate_plan_charge_id is None}
+    product_skus = (
+        frozenset(
+            conn.execute(
+                select(t.products.c.sku).where(t.products.c.entity_id == entity_id, t.products.c.sku.in_(skus))
+            ).scalars()
+        )
+        if skus
+        else frozenset()
+    )
     template_ids = {i.template_id for i in invoices if i.template_id}
     known_templates = {
         r.id
@@ -273,6 +290,7 @@ def _look_up(conn: Connection, entity_id: str, invoices: Sequence[StandaloneInvo
         sequence_sets=sequence_sets,
         templates=known_templates,
         taken_numbers=taken,
+        product_skus=product_skus,
     )
 
 
@@ -295,6 +313,7 @@ def catalog_charges(conn: Connection, entity_id: str, charge_ids: Iterable[str])
             charge.c.accounting_code,
             charge.c.deferred_revenue_accounting_code,
             charge.c.recognized_revenue_accounting_code,
+            charge.c.extra,
             product.c.id.label("product_id"),
             product.c.name.label("product_name"),
             product.c.sku,
@@ -319,9 +338,15 @@ def catalog_charges(conn: Connection, entity_id: str, charge_ids: Iterable[str])
                 "deferredRevenueAccountingCode": r.deferred_revenue_accounting_code,
                 "recognizedRevenueAccountingCode": r.recognized_revenue_accounting_code,
             },
+            use_discount_specific_accounting_code=_is_true((r.extra or {}).get("UseDiscountSpecificAccountingCode")),
         )
         for r in rows
     }
+
+
+def _is_true(value: Any) -> bool:
+    """A stored Object API flag: kept as sent, a JSON boolean or a string such as ``"true"``."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _assemble(
@@ -435,6 +460,7 @@ def _assemble(
                     catalog=lookups.catalog,
                     tax_rates=rates,
                     active_tax_codes=lookups.active_tax_codes,
+                    product_skus=lookups.product_skus,
                 ),
             )
         except ErrorList as errors:

@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billforge.domain.catalog import BillCycleType, BillingTiming, ChargeModel, ChargeType
+from billforge.domain.catalog import BillCycleType, BillingPeriod, BillingTiming, ChargeModel, ChargeType
 from billforge.domain.generator import GeneratedInvoice, generate
 from billforge.domain.money import USD
-from billforge.domain.rules import BillingRules, DayCountRule
+from billforge.domain.rules import BillingRules, DayCountRule, ProrationUnit
 from billforge.domain.subscriptions import (
     Account,
     BilledItem,
@@ -38,10 +38,11 @@ class Ledger:
         self.billed: list[BilledItem] = []
         self.rules = rules or BillingRules()
         self.tax_rates = tax_rates or {}
+        self.bill_cycle_day = 1  # the account's; a story may change it between bill runs
 
     def generate(self, subscriptions: Sequence[Subscription], target: date) -> list[GeneratedInvoice]:
         invoices = generate(
-            account=Account("acc", bill_cycle_day=1),
+            account=Account("acc", bill_cycle_day=self.bill_cycle_day),
             subscriptions=subscriptions,
             billed=self.billed,
             target_date=target,
@@ -106,6 +107,56 @@ def test_bill_cycle_day_31_partial_february() -> None:
     for rule in (DayCountRule.THIRTY_DAYS_ACTUAL_360, DayCountRule.STRICT_30_360):
         thirty = Ledger(rules=BillingRules(day_count=rule))
         assert items(thirty.generate([sub], date(2021, 2, 10))) == [(date(2021, 2, 10), date(2021, 2, 27), D("60.00"))]
+
+
+# Zuora "Change BCD after subscription activation": $300 a quarter from 01/01/2020 for 12 months, bill
+# cycle day 1, billed 01/01 and 04/01. On 06/30/2020 the bill cycle day becomes the 10th. The rest of
+# the term bills on the new grid, prorated by day (the page's figures):
+#   07/01..07/09 of the period 04/10..07/09 (91 days): 300 * 9/91 = 29.670.. -> 29.67
+#   07/10..10/09: a whole quarter, 300.00
+#   10/10..12/31 of the period 10/10..01/09 (92 days): 300 * 83/92 = 270.652.. -> 270.65
+#   together 29.67 + 300.00 + 270.65 = 600.32 for Q3 and Q4 (600.00 before the change).
+def test_bill_cycle_day_change_after_activation() -> None:
+    quarterly = RatePlanCharge(
+        "c1",
+        "C-00000001",
+        "Basic storage",
+        ChargeType.RECURRING,
+        ChargeModel.FLAT_FEE,
+        price=D("300"),
+        billing_period=BillingPeriod.QUARTER,
+    )
+    sub = Subscription(
+        "s1", "S-1", date(2020, 1, 1), term_type=TermType.TERMED, term_end_date=date(2021, 1, 1), charges=(quarterly,)
+    )
+    ledger = Ledger(rules=BillingRules(proration_unit=ProrationUnit.BY_DAY))
+    assert items(ledger.generate([sub], date(2020, 1, 1))) == [(date(2020, 1, 1), date(2020, 3, 31), D("300.00"))]
+    assert items(ledger.generate([sub], date(2020, 4, 1))) == [(date(2020, 4, 1), date(2020, 6, 30), D("300.00"))]
+    ledger.bill_cycle_day = 10
+    after = ledger.generate([sub], date(2020, 10, 10))
+    assert items(after) == [
+        (date(2020, 7, 1), date(2020, 7, 9), D("29.67")),
+        (date(2020, 7, 10), date(2020, 10, 9), D("300.00")),
+        (date(2020, 10, 10), date(2020, 12, 31), D("270.65")),
+    ]
+    assert after[0].amount == D("600.32")
+    assert ledger.generate([sub], date(2021, 1, 1)) == []
+
+
+def test_bill_cycle_day_change_of_a_monthly_charge() -> None:
+    # Hand-computed with the same rule, by month first with actual days: $100 a month in advance from
+    # 01/01/2024, January billed on bill cycle day 1, then the bill cycle day becomes the 15th. The
+    # run at 02/15 bills 02/01..02/14, 14 days of the billing month 01/15..02/14 (31 days):
+    # 100 * 14/31 = 45.161.. -> 45.16 (never a whole 100.00 again for days already paid), then
+    # 02/15..03/14 whole.
+    sub = Subscription("s1", "S-1", date(2024, 1, 1), charges=(monthly(),))
+    ledger = Ledger()
+    assert items(ledger.generate([sub], date(2024, 1, 1))) == [(date(2024, 1, 1), date(2024, 1, 31), D("100.00"))]
+    ledger.bill_cycle_day = 15
+    assert items(ledger.generate([sub], date(2024, 2, 15))) == [
+        (date(2024, 2, 1), date(2024, 2, 14), D("45.16")),
+        (date(2024, 2, 15), date(2024, 3, 14), D("100.00")),
+    ]
 
 
 def test_cancellation_inside_a_period_billed_in_advance_is_credited() -> None:
@@ -174,3 +225,40 @@ def test_generating_month_by_month_equals_generating_once() -> None:
     ledger = Ledger()
     stepped = items(ledger.generate([sub], date(2024, 1, 31))) + items(ledger.generate([sub], date(2024, 2, 28)))
     assert sorted(stepped) == sorted(items(Ledger().generate([sub], date(2024, 2, 28))))
+
+
+def test_semi_annual_and_specific_months_periods() -> None:
+    # Semi-annual $600 from 03/16/2024 on bill cycle day 1: the grid's half-years start 04/01 and 10/01,
+    # so 03/16..03/31 is 16 of March's 31 days in one of six months: 600 * (16/31) / 6 = 51.612.. -> 51.61;
+    # then 04/01..09/30 whole, due on 04/01 (in advance).
+    half_year = RatePlanCharge(
+        "c1",
+        "C-1",
+        "Half-year",
+        ChargeType.RECURRING,
+        ChargeModel.FLAT_FEE,
+        price=D("600"),
+        billing_period=BillingPeriod.SEMI_ANNUAL,
+    )
+    sub = Subscription("s1", "S-1", date(2024, 3, 16), charges=(half_year,))
+    assert items(Ledger().generate([sub], date(2024, 7, 1))) == [
+        (date(2024, 3, 16), date(2024, 3, 31), D("51.61")),
+        (date(2024, 4, 1), date(2024, 9, 30), D("600.00")),
+    ]
+    # Specific Months of 2, $200 from 01/15/2024: 01/15..01/31 is 17 of January's 31 days in one of two
+    # months: 200 * (17/31) / 2 = 54.838.. -> 54.84; then 02/01..03/31 whole.
+    two_months = RatePlanCharge(
+        "c1",
+        "C-1",
+        "Bimonthly",
+        ChargeType.RECURRING,
+        ChargeModel.FLAT_FEE,
+        price=D("200"),
+        billing_period=BillingPeriod.SPECIFIC_MONTHS,
+        specific_billing_period=2,
+    )
+    sub = Subscription("s1", "S-1", date(2024, 1, 15), charges=(two_months,))
+    assert items(Ledger().generate([sub], date(2024, 2, 1))) == [
+        (date(2024, 1, 15), date(2024, 1, 31), D("54.84")),
+        (date(2024, 2, 1), date(2024, 3, 31), D("200.00")),
+    ]

@@ -52,7 +52,24 @@ async def delete_usage(request: Request, object_id: str) -> ZuoraJSON:
     return deleted(object_id)
 
 
-@imports.post("/v1/usage", response_class=ZuoraJSON)
+# Zuora's ``UploadUsageFile``: a multipart body whose part ``file`` is the usage CSV.
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary", "description": "the usage CSV"}},
+                }
+            }
+        },
+    }
+}
+
+
+@imports.post("/v1/usage", response_class=ZuoraJSON, openapi_extra=_UPLOAD_BODY)
 async def upload_usage(request: Request) -> ZuoraJSON:
     """Import a usage CSV file (Zuora's usage template); answers ``UploadUsageFileResponse``."""
     content_type = request.headers.get("content-type", "")
