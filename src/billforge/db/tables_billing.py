@@ -208,5 +208,6 @@ charge_billings = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("rate_plan_charge_id", "service_start", "kind", "sequence"),
     Index("ix_charge_billings_account_id", "account_id"),
+    Index("ix_charge_billings_subscription_id", "subscription_id"),  # billing reads a subscription's ledger
     Index("ix_charge_billings_invoice_id", "invoice_id"),
 )
