@@ -165,13 +165,8 @@ class LocalTarget:
         self, account_id: str, *, target_dates: Collection[date] = (), ids: Collection[str] = ()
     ) -> list[FoundInvoice]:
         db, ctx = self._env()
-        found: list[FoundInvoice] = []
-        for invoice_id in ids:
-            try:
-                row, _ = _guarded(partial(invoices.get_invoice, db=db, ctx=ctx, key=invoice_id))
-            except NotFound:
-                continue
-            found.append(_found(row._mapping))
+        rows = _guarded(partial(invoices.invoices_by_id, db=db, ctx=ctx, ids=ids))
+        found = [_found(row._mapping) for row in rows]
         if target_dates:
             wanted = set(target_dates)
             seen = {f.invoice_id for f in found}
