@@ -13,6 +13,7 @@ echo "== ruff"
 .venv/bin/ruff check src tests bench
 echo "== mypy"
 .venv/bin/mypy
+.venv/bin/mypy bench
 echo "== migrations (upgrade head + check, both engines)"
 $PY -m billforge.db.selfcheck
 
