@@ -19,7 +19,9 @@ from zuora_sdk import (
     ZObjectUpdate,
 )
 
-from tests.integration.test_generate_support import SdkCatalog, sdk_account, sdk_subscribe, usage_charge
+from billforge.services import actions
+from tests.integration.test_generate_support import SdkCatalog, recurring, sdk_account, sdk_subscribe, usage_charge
+from tests.integration.test_payments import posted_invoice
 from tests.integration.test_standalone_invoices import invoice_request, new_account
 
 D = Decimal
@@ -313,7 +315,8 @@ def test_delete_through_the_sdk_with_lower_case_results(zuora: Any, http: httpx.
 def test_delete_faults_are_code_and_message(http: httpx.Client) -> None:
     assert fault(action(http, "delete", {"type": "Account", "ids": ["x"]})) == {
         "code": "INVALID_TYPE",
-        "message": "delete is not supported for Account objects (supported: create, update)",
+        "message": "delete is not supported for Account objects: an account keeps its subscriptions, invoices "
+        "and payments, so billforge does not delete accounts; update its Status to Canceled instead",
     }
     assert fault(action(http, "delete", {"type": "Invoice", "ids": [str(n) for n in range(51)]})) == {
         "code": "MAX_RECORDS_EXCEEDED",
@@ -327,6 +330,261 @@ def test_delete_faults_are_code_and_message(http: httpx.Client) -> None:
         "code": "MISSING_REQUIRED_VALUE",
         "message": "'ids' must contain at least one entry",
     }
+
+
+# --- payments ---------------------------------------------------------------------------------------
+
+
+def payment(account_id: str, invoice_id: str, amount: str, **fields: Any) -> dict[str, Any]:
+    """A Payment zObject of ``amount`` applied in full to one invoice."""
+    return {
+        "AccountId": account_id,
+        "Amount": amount,
+        "AppliedInvoiceAmount": amount,
+        "InvoiceId": invoice_id,
+        "EffectiveDate": "2024-02-01",
+        "Type": "External",
+        **fields,
+    }
+
+
+def balance(http: httpx.Client, invoice_id: str) -> tuple[Decimal, Decimal]:
+    """(paymentAmount, balance) of an invoice, as ``GET /v1/invoices/{id}`` shows them."""
+    found = http.get(f"/v1/invoices/{invoice_id}").json()
+    return D(str(found["paymentAmount"])), D(str(found["balance"]))
+
+
+def test_a_payment_created_by_action_pays_a_posted_invoice(zuora: Any, http: httpx.Client) -> None:
+    account, invoice = posted_invoice(zuora, "100.00")
+    body = payment(
+        account.account_id,
+        invoice.id,
+        "40.00",
+        Status="Processed",
+        PaymentMethodId="2c92c0f9" + "0" * 24,
+        Comment="cheque 1017",
+        ReferenceId="BANK-42",
+        Region__c="EMEA",
+    )
+    (created,) = results(action(http, "create", {"type": "Payment", "objects": [body]}))
+    assert created["Success"] is True and len(created["Id"]) == 32, created
+    # Amount 100.00, 40.00 paid: Balance 100.00 - (40.00 - 0) = 60.00
+    assert balance(http, invoice.id) == (D("40.00"), D("60.00"))
+
+    fetched = http.get(f"/v1/payments/{created['Id']}").json()
+    assert (fetched["status"], fetched["type"], fetched["currency"]) == ("Processed", "External", "USD")
+    assert (fetched["amount"], fetched["appliedAmount"], fetched["unappliedAmount"]) == (40.00, 40.00, 0)
+    assert (fetched["effectiveDate"], fetched["comment"], fetched["referenceId"]) == (
+        "2024-02-01",
+        "cheque 1017",
+        "BANK-42",
+    )
+    assert (fetched["paymentMethodId"], fetched["Region__c"]) == ("2c92c0f9" + "0" * 24, "EMEA")
+    assert query(
+        http,
+        "select Id, Amount, AppliedInvoiceAmount, InvoiceId, InvoiceNumber, Status, Type, EffectiveDate, Region__c "
+        f"from Payment where AccountId = '{account.account_id}'",
+    ) == [
+        {
+            "Id": created["Id"],
+            "Amount": 40.00,
+            "AppliedInvoiceAmount": 40.00,
+            "InvoiceId": invoice.id,
+            "InvoiceNumber": invoice.invoice_number,
+            "Status": "Processed",
+            "Type": "External",
+            "EffectiveDate": "2024-02-01",
+            "Region__c": "EMEA",
+        }
+    ]
+
+
+def test_bad_payments_are_their_own_results(zuora: Any, http: httpx.Client) -> None:
+    account, invoice = posted_invoice(zuora, "100.00")
+    draft_invoice = zuora.invoices_api().create_standalone_invoice(invoice_request(account.account_id))
+    good = payment(account.account_id, invoice.id, "25.00")
+    objects = [
+        {**good, "Type": "Electronic"},
+        {**good, "Status": "Draft"},
+        {"EffectiveDate": "2024-02-01"},
+        good,
+        payment(account.account_id, invoice.id, "75.01"),
+        payment(account.account_id, "0" * 32, "1.00"),
+        payment("f" * 32, invoice.id, "1.00"),
+        payment(account.account_id, draft_invoice.id, "1.00"),
+        {**good, "AppliedCreditBalanceAmount": "5"},
+        {**good, "AppliedInvoiceAmount": None},
+        {**good, "Amount": "-1", "AppliedInvoiceAmount": None, "InvoiceId": None},
+    ]
+    got = results(action(http, "create", {"type": "Payment", "objects": objects}))
+    assert [r["Success"] for r in got] == [False, False, False, True, False, False, False, False, False, False, False]
+    errors = [[(e["Code"], e["Message"]) for e in r.get("Errors", [])] for r in got]
+    assert errors[0] == [
+        (
+            "INVALID_VALUE",
+            "'Type' Electronic needs a payment gateway, which billforge does not have; record External payments",
+        )
+    ]
+    assert errors[1] == [
+        (
+            "INVALID_VALUE",
+            "'Status' 'Draft' cannot be given to a new payment: billforge records payments as Processed at once "
+            "(it has no payment runs to process a Draft one later)",
+        )
+    ]
+    assert errors[2] == [
+        ("MISSING_REQUIRED_VALUE", "'AccountId' is required"),
+        ("MISSING_REQUIRED_VALUE", "'Amount' is required"),
+        ("MISSING_REQUIRED_VALUE", "'Type' is required"),
+    ]
+    # The fourth paid 25.00 of 100.00, leaving 75.00: 75.01 is one cent too many.
+    assert errors[4] == [
+        (
+            "INVALID_VALUE",
+            f"'AppliedInvoiceAmount' 75.01 is more than the balance of invoice {invoice.invoice_number} (75.00)",
+        )
+    ]
+    assert errors[5] == [("INVALID_ID", f"'InvoiceId' {'0' * 32!r} is not a known invoice")]
+    assert errors[6] == [("INVALID_ID", f"no account with id or number {'f' * 32!r}")]
+    assert errors[7] == [
+        (
+            "INVALID_VALUE",
+            f"'InvoiceId' invoice {draft_invoice.invoice_number} is Draft: only Posted invoices can be paid",
+        )
+    ]
+    assert [code for code, _ in errors[8]] == ["INVALID_VALUE"] and "credit balance" in errors[8][0][1]
+    assert errors[9] == [
+        (
+            "MISSING_REQUIRED_VALUE",
+            "'AppliedInvoiceAmount' is required with 'InvoiceId': how much of the payment the invoice gets",
+        )
+    ]
+    assert errors[10] == [("INVALID_VALUE", "'Amount' must be greater than 0")]
+    # Only the good one was kept: 100.00 - 25.00 = 75.00
+    assert balance(http, invoice.id) == (D("25.00"), D("75.00"))
+    assert [r["Id"] for r in query(http, "select Id from Payment")] == [got[3]["Id"]]
+
+
+def test_a_payment_is_updated_canceled_and_then_deleted(zuora: Any, http: httpx.Client) -> None:
+    account, invoice = posted_invoice(zuora, "100.00")
+    (made,) = results(
+        action(http, "create", {"type": "Payment", "objects": [payment(account.account_id, invoice.id, "40.00")]})
+    )
+    key = made["Id"]
+    (noted,) = results(
+        action(http, "update", {"type": "Payment", "objects": [{"Id": key, "Comment": "late", "ReferenceId": "R-9"}]})
+    )
+    assert noted == {"Success": True, "Id": key}
+    assert query(http, f"select Comment, ReferenceId from Payment where Id = '{key}'") == [
+        {"Comment": "late", "ReferenceId": "R-9"}
+    ]
+    (fixed,) = results(action(http, "update", {"type": "Payment", "objects": [{"Id": key, "Amount": "50"}]}))
+    assert fixed["Errors"] == [
+        {
+            "Code": "INVALID_VALUE",
+            "Message": "'Amount' of a payment cannot be updated: only Comment, ReferenceId, Status (Processed to "
+            "Canceled) and custom fields can",
+        }
+    ]
+    (kept,) = results(action(http, "delete", {"type": "Payment", "ids": [key]}))
+    assert kept["success"] is False
+    assert [e["Code"] for e in kept["errors"]] == ["CANNOT_DELETE"]
+    assert balance(http, invoice.id) == (D("40.00"), D("60.00"))  # 100.00 - 40.00
+
+    (canceled,) = results(action(http, "update", {"type": "Payment", "objects": [{"Id": key, "Status": "Canceled"}]}))
+    assert canceled == {"Success": True, "Id": key}
+    # The payment is off the invoice: Balance 100.00 - (0 - 0) = 100.00
+    assert balance(http, invoice.id) == (D("0.00"), D("100.00"))
+    assert http.get(f"/v1/payments/{key}").json()["status"] == "Canceled"
+    refund = http.post(f"/v1/payments/{key}/refunds", json={"totalAmount": "1.00"})
+    assert refund.status_code == 400 and "only a Processed payment can be refunded" in refund.text
+    (back,) = results(action(http, "update", {"type": "Payment", "objects": [{"Id": key, "Status": "Processed"}]}))
+    assert back["Errors"] == [
+        {
+            "Code": "INVALID_VALUE",
+            "Message": "'Status' cannot change from Canceled to Processed: a Processed payment can only be "
+            "Canceled, and a Canceled one is final",
+        }
+    ]
+    assert results(action(http, "delete", {"type": "Payment", "ids": [key]})) == [{"id": key, "success": True}]
+    assert http.get(f"/v1/payments/{key}").status_code == 404
+    assert query(http, "select Id from Payment") == []
+
+
+def test_a_refunded_payment_cannot_be_canceled(zuora: Any, http: httpx.Client) -> None:
+    account, invoice = posted_invoice(zuora, "100.00")
+    (made,) = results(
+        action(http, "create", {"type": "Payment", "objects": [payment(account.account_id, invoice.id, "30.00")]})
+    )
+    http.post(f"/v1/payments/{made['Id']}/refunds", json={"totalAmount": "10.00"}).raise_for_status()
+    (refused,) = results(
+        action(http, "update", {"type": "Payment", "objects": [{"Id": made["Id"], "Status": "Canceled"}]})
+    )
+    assert refused["Errors"] == [
+        {
+            "Code": "INVALID_VALUE",
+            "Message": "payment P-00000001 has refunds (10.00): a refunded payment cannot be canceled",
+        }
+    ]
+    # 100.00 - (30.00 - 10.00) = 80.00, unchanged by the refused cancel
+    assert balance(http, invoice.id) == (D("30.00"), D("80.00"))
+
+
+# --- subscriptions ----------------------------------------------------------------------------------
+
+
+def test_a_subscription_update_changes_its_notes_and_custom_fields_only(zuora: Any, http: httpx.Client) -> None:
+    shop = SdkCatalog(zuora)
+    plan_id = shop.plan("Basic", recurring("Base", "10.00"))
+    account = sdk_account(zuora)
+    subscription = sdk_subscribe(zuora, account.account_id, plan_id, date(2024, 1, 1))
+    key = subscription.subscription_id
+    update = {"Id": key, "Notes": "renew by phone", "Region__c": "EMEA"}
+    assert results(action(http, "update", {"type": "Subscription", "objects": [update]})) == [
+        {"Success": True, "Id": key}
+    ]
+    assert query(http, f"select Notes, AutoRenew, Region__c from Subscription where Id = '{key}'") == [
+        {"Notes": "renew by phone", "AutoRenew": False, "Region__c": "EMEA"}
+    ]
+    terms, unknown = results(
+        action(
+            http,
+            "update",
+            {"type": "Subscription", "objects": [{"Id": key, "AutoRenew": True}, {"Id": "0" * 32, "Notes": "x"}]},
+        )
+    )
+    assert terms["Errors"] == [
+        {
+            "Code": "INVALID_VALUE",
+            "Message": "'AutoRenew' of a subscription cannot be updated: only Notes and custom fields can. Zuora "
+            "changes an Active subscription by amendment, which billforge does not have: cancel or renew it with "
+            "PUT /v1/subscriptions/{subscription-key}/cancel or /renew",
+        }
+    ]
+    assert unknown["Errors"] == [{"Code": "INVALID_ID", "Message": f"no subscription with id {'0' * 32!r}"}]
+    cleared = {"Id": key, "fieldsToNull": ["Notes"]}
+    assert results(action(http, "update", {"type": "Subscription", "objects": [cleared]}))[0]["Success"] is True
+    assert query(http, f"select Notes, AutoRenew from Subscription where Id = '{key}'") == [{"AutoRenew": False}]
+
+
+# --- refused operations -----------------------------------------------------------------------------
+
+
+def test_every_refused_operation_has_its_reason() -> None:
+    assert set(actions.refused()) == set(actions._WHY_NOT)
+
+
+@pytest.mark.parametrize(("type_name", "operation"), actions.refused())
+def test_a_refused_operation_answers_its_reason(
+    http: httpx.Client, type_name: str, operation: actions.Operation
+) -> None:
+    expected = f"{operation} is not supported for {type_name} objects: {actions._WHY_NOT[(type_name, operation)]}"
+    if operation is actions.Operation.DELETE:
+        answer = fault(action(http, "delete", {"type": type_name, "ids": ["0" * 32]}))
+        assert answer == {"code": "INVALID_TYPE", "message": expected}
+    else:
+        answer = fault(action(http, operation.value, {"type": type_name, "objects": [{"Id": "0" * 32}]}))
+        assert answer == {"FaultCode": "INVALID_TYPE", "FaultMessage": expected}
 
 
 # --- whole-call faults -------------------------------------------------------------------------------
@@ -349,15 +607,18 @@ def test_delete_faults_are_code_and_message(http: httpx.Client) -> None:
             {"type": "InvoiceItem", "objects": [{}]},
             {
                 "FaultCode": "INVALID_TYPE",
-                "FaultMessage": "create is not supported for InvoiceItem objects (supported: query)",
+                "FaultMessage": "create is not supported for InvoiceItem objects: invoice items are made with "
+                "their invoice, by generate (POST /v1/action/generate) or POST /v1/invoices",
             },
         ),
         (
             "update",
-            {"type": "Payment", "objects": [{"Id": "x"}]},
+            {"type": "RatePlan", "objects": [{"Id": "x"}]},
             {
                 "FaultCode": "INVALID_TYPE",
-                "FaultMessage": "update is not supported for Payment objects (supported: query)",
+                "FaultMessage": "update is not supported for RatePlan objects: Zuora changes a subscription's rate "
+                "plans by amendment, which billforge does not have; rate plans are created with their subscription "
+                "(POST /v1/subscriptions)",
             },
         ),
         (

@@ -9,5 +9,6 @@ this package; it imports services (their inputs) and domain, never a door.
     model      ``ObjectModel``: PascalCase names, custom and passthrough fields, unknown fields
     accounts   Account and Contact          catalog   Product, ProductRatePlan, ProductRatePlanCharge(Tier)
     invoices   Invoice (update)             usage     Usage
+    payments   Payment                      subscriptions  Subscription (update)
     inputs     ``parse_create`` / ``parse_update``: one zObject of any type to its service input
 """

@@ -22,6 +22,8 @@ from billforge.objects.accounts import AccountObject, ContactObject
 from billforge.objects.fields import validate
 from billforge.objects.invoices import InvoiceObject
 from billforge.objects.model import unrecognised_fields
+from billforge.objects.payments import PaymentObject, PaymentUpdate
+from billforge.objects.subscriptions import SubscriptionUpdate
 from billforge.services.actions import ObjectUpdate, Operation
 from billforge.zoql.objects import INVOICE, is_custom
 
@@ -36,6 +38,7 @@ def _create_parsers() -> dict[str, tuple[type[BaseModel], Callable[[Any], Any]]]
         "ProductRatePlan": (catalog_objects.CreateRatePlanRequest, lambda m: m.to_input()),
         "ProductRatePlanCharge": (catalog_objects.CreateChargeRequest, lambda m: m.to_input()),
         "Usage": (usage_objects.CreateUsageRequest, lambda m: m.to_input()),
+        "Payment": (PaymentObject, lambda m: m.to_input()),
     }
 
 
@@ -48,13 +51,17 @@ def _update_parsers() -> dict[str, tuple[type[BaseModel], Callable[[Any], Any]]]
         "ProductRatePlanCharge": (catalog_objects.ChargeRequest, lambda m: m.to_changes()),
         "ProductRatePlanChargeTier": (catalog_objects.UpdateTierRequest, lambda m: m.to_changes()),
         "Usage": (usage_objects.UpdateUsageRequest, lambda m: m.to_changes()),
+        "Payment": (PaymentUpdate, lambda m: m.to_changes()),
+        "Subscription": (SubscriptionUpdate, lambda m: m.to_changes()),
     }
 
 
 CREATE_MODELS: Final = _create_parsers()
 UPDATE_MODELS: Final = _update_parsers()
 #: Update types whose changes can carry a null (``fieldsToNull`` becomes the field sent as null).
-_NULLABLE_UPDATES: Final = frozenset({"Product", "ProductRatePlan", "ProductRatePlanCharge", "Contact"})
+_NULLABLE_UPDATES: Final = frozenset(
+    {"Product", "ProductRatePlan", "ProductRatePlanCharge", "Contact", "Payment", "Subscription"}
+)
 _OBJECT_CODES: Final = {
     "Account": "account",
     "Contact": "contact",
@@ -64,6 +71,8 @@ _OBJECT_CODES: Final = {
     "ProductRatePlanCharge": "productRatePlanCharge",
     "ProductRatePlanChargeTier": "productRatePlanChargeTier",
     "Usage": "usage",
+    "Payment": "payment",
+    "Subscription": "subscription",
 }
 
 
@@ -141,4 +150,5 @@ def _known_names(type_name: str) -> frozenset[str]:
     if type_name == "Invoice":
         return frozenset(INVOICE.field_names)
     model = UPDATE_MODELS[type_name][0]
-    return frozenset(info.alias or name for name, info in model.model_fields.items())
+    fixed: frozenset[str] = getattr(model, "FIXED", frozenset())  # known, refused by the model when sent
+    return frozenset(info.alias or name for name, info in model.model_fields.items()) | fixed

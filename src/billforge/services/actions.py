@@ -1,6 +1,6 @@
 """Zuora's ``create()``, ``update()`` and ``delete()`` calls over zObjects, for ``/v1/action/*`` and
 the SOAP door. Each object runs through the service that owns it (the catalog, usage, accounts,
-invoices), each in its own transaction, in order: one result per object, a failure being that
+invoices, payments, subscriptions), each in its own transaction, in order: one result per object, a failure being that
 object's result (``SaveResult`` / ``DeleteResult`` with its errors), never the call's.
 
 What each type supports here:
@@ -13,7 +13,14 @@ What each type supports here:
 | ProductRatePlanCharge      |        |        |        |                                |
 | ProductRatePlanChargeTier  |   -    |  yes   |   -    | ``catalog`` (tiers are created with their charge) |
 | Usage                      |  yes   |  yes   |  yes   | ``usage``                      |
-| InvoiceItem, Subscription, RatePlan, RatePlanCharge, Payment | query only | | |  |
+| Payment                    |  yes   |  yes   |  yes   | ``payments``, ``payment_changes`` |
+| Subscription               |   -    |  yes   |   -    | ``subscriptions`` (Notes and custom fields) |
+| InvoiceItem, RatePlan, RatePlanCharge | - |  -  |   -    | query only                     |
+
+A Payment is External and created Processed; an update changes its Comment, ReferenceId, custom
+fields, or Status from Processed to Canceled (off its invoices); only a Canceled one is deleted.
+
+Every operation a type refuses has its reason in ``_WHY_NOT``, which the refusal quotes.
 
 An Account is created Draft without contacts (Zuora's WSDLs) or Active with its ``BillToContact``
 (billforge's WSDL); its Contacts are created with ``AccountId``; an Account update sets
@@ -45,7 +52,7 @@ from sqlalchemy import Connection, insert, select, update
 from billforge.db import tables as t
 from billforge.db.session import Database
 from billforge.errors import BillforgeError, ErrorCode, InvalidValue, LimitExceeded, MissingValue, NotFound, flatten
-from billforge.services import accounts, catalog, invoice_objects, usage
+from billforge.services import accounts, catalog, invoice_objects, payment_changes, payments, subscriptions, usage
 from billforge.services.context import Context, new_id
 
 MAX_OBJECTS: Final = 50  # zObjects per create, update or delete call
@@ -65,7 +72,7 @@ OPERATIONS: Final[Mapping[str, frozenset[Operation]]] = MappingProxyType(
         "InvoiceItem": frozenset(),
         "Account": frozenset({Operation.CREATE, Operation.UPDATE}),
         "Contact": frozenset({Operation.CREATE, Operation.UPDATE}),
-        "Subscription": frozenset(),
+        "Subscription": frozenset({Operation.UPDATE}),
         "RatePlan": frozenset(),
         "RatePlanCharge": frozenset(),
         "Product": frozenset(Operation),
@@ -73,15 +80,48 @@ OPERATIONS: Final[Mapping[str, frozenset[Operation]]] = MappingProxyType(
         "ProductRatePlanCharge": frozenset(Operation),
         "ProductRatePlanChargeTier": frozenset({Operation.UPDATE}),
         "Usage": frozenset(Operation),
-        "Payment": frozenset(),
+        "Payment": frozenset(Operation),
     }
 )
 
-_WHY_NOT: Final = {
-    ("Invoice", Operation.CREATE): "invoices are created by generate (POST /v1/action/generate) or POST /v1/invoices",
-    ("ProductRatePlanChargeTier", Operation.CREATE): "tiers are created with their ProductRatePlanCharge",
-    ("Subscription", Operation.CREATE): "subscriptions are created with POST /v1/subscriptions",
-}
+
+def _by_amendment(kind: str, what: str, how: str) -> dict[tuple[str, Operation], str]:
+    """One reason for every operation on a part of a subscription that Zuora changes by amendment."""
+    why = f"Zuora changes a subscription's {what} by amendment, which billforge does not have; {how}"
+    return {(kind, operation): why for operation in Operation}
+
+
+#: Why each operation a type refuses is refused (every refused pair has its reason).
+_WHY_NOT: Final[Mapping[tuple[str, Operation], str]] = MappingProxyType(
+    {
+        ("Invoice", Operation.CREATE): "invoices are created by generate (POST /v1/action/generate) or "
+        "POST /v1/invoices",
+        ("InvoiceItem", Operation.CREATE): "invoice items are made with their invoice, by generate "
+        "(POST /v1/action/generate) or POST /v1/invoices",
+        ("InvoiceItem", Operation.UPDATE): "invoice items are made with their invoice; change a Draft invoice's "
+        "items with PUT /v1/invoices/{invoice-key} (invoiceItems)",
+        ("InvoiceItem", Operation.DELETE): "invoice items are made with their invoice; remove one from a Draft "
+        "invoice with PUT /v1/invoices/{invoice-key} (invoiceItems[].delete), or delete the Draft invoice",
+        ("Account", Operation.DELETE): "an account keeps its subscriptions, invoices and payments, so billforge "
+        "does not delete accounts; update its Status to Canceled instead",
+        ("Contact", Operation.DELETE): "invoices keep the contacts they were billed to, so billforge does not "
+        "delete contacts; update the contact, or the Account's BillToId and SoldToId, instead",
+        ("ProductRatePlanChargeTier", Operation.CREATE): "tiers are created with their ProductRatePlanCharge",
+        ("ProductRatePlanChargeTier", Operation.DELETE): "tiers are deleted with their ProductRatePlanCharge, or "
+        "replaced by updating the charge's ProductRatePlanChargeTierData",
+        ("Subscription", Operation.CREATE): "subscriptions are created with POST /v1/subscriptions",
+        ("Subscription", Operation.DELETE): "a subscription's charges may have been billed, so billforge does not "
+        "delete subscriptions; cancel one with PUT /v1/subscriptions/{subscription-key}/cancel",
+        **_by_amendment(
+            "RatePlan", "rate plans", "rate plans are created with their subscription (POST /v1/subscriptions)"
+        ),
+        **_by_amendment(
+            "RatePlanCharge",
+            "charges",
+            "charges are created with their subscription (POST /v1/subscriptions, chargeOverrides)",
+        ),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +184,23 @@ def object_type(name: Any, operation: Operation) -> str:
             code=ErrorCode.INVALID_TYPE,
         )
     if operation not in OPERATIONS[canonical]:
-        why = _WHY_NOT.get((canonical, operation))
-        supported = sorted(op.value for op in OPERATIONS[canonical]) or ["query"]
         raise InvalidValue(
-            f"{operation} is not supported for {canonical} objects"
-            + (f": {why}" if why else f" (supported: {', '.join(supported)})"),
+            f"{operation} is not supported for {canonical} objects: {why_not(canonical, operation)}",
             field="type",
             code=ErrorCode.INVALID_TYPE,
         )
     return canonical
+
+
+def why_not(type_name: str, operation: Operation) -> str:
+    """Why ``operation`` is refused for ``type_name`` (the type as billforge spells it)."""
+    supported = sorted(op.value for op in OPERATIONS[type_name]) or ["query"]
+    return _WHY_NOT.get((type_name, operation), f"supported: {', '.join(supported)}")
+
+
+def refused() -> list[tuple[str, Operation]]:
+    """Every (type, operation) pair that billforge refuses."""
+    return [(name, op) for name, ops in OPERATIONS.items() for op in Operation if op not in ops]
 
 
 def check_count(count: int, what: str = "objects") -> None:
@@ -217,6 +265,7 @@ _CREATE: Final[Mapping[str, Create]] = MappingProxyType(
         "ProductRatePlan": lambda db, ctx, data: catalog.create_rate_plan(db=db, ctx=ctx, data=data),
         "ProductRatePlanCharge": lambda db, ctx, data: catalog.create_charge(db=db, ctx=ctx, data=data),
         "Usage": lambda db, ctx, data: usage.create_usage(db=db, ctx=ctx, data=data),
+        "Payment": lambda db, ctx, data: payments.create_payment(db=db, ctx=ctx, data=data).payment.id,
     }
 )
 _UPDATE: Final[Mapping[str, Update]] = MappingProxyType(
@@ -239,6 +288,12 @@ _UPDATE: Final[Mapping[str, Update]] = MappingProxyType(
             db=db, ctx=ctx, tier_id=key, changes=changes
         ),
         "Usage": lambda db, ctx, key, changes: usage.update_usage(db=db, ctx=ctx, usage_id=key, changes=changes),
+        "Payment": lambda db, ctx, key, changes: payment_changes.update_payment(
+            db=db, ctx=ctx, payment_id=key, changes=changes
+        ),
+        "Subscription": lambda db, ctx, key, changes: subscriptions.update_subscription(
+            db=db, ctx=ctx, subscription_id=key, changes=changes
+        ),
     }
 )
 _DELETE: Final[Mapping[str, Delete]] = MappingProxyType(
@@ -248,6 +303,7 @@ _DELETE: Final[Mapping[str, Delete]] = MappingProxyType(
         "ProductRatePlan": lambda db, ctx, key: catalog.delete_rate_plan(db=db, ctx=ctx, plan_id=key),
         "ProductRatePlanCharge": lambda db, ctx, key: catalog.delete_charge(db=db, ctx=ctx, charge_id=key),
         "Usage": lambda db, ctx, key: usage.delete_usage(db=db, ctx=ctx, usage_id=key),
+        "Payment": lambda db, ctx, key: payment_changes.delete_payment(db=db, ctx=ctx, payment_id=key),
     }
 )
 

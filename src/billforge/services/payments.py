@@ -4,6 +4,11 @@ A payment applied to an invoice raises its PaymentAmount; a refund takes money b
 what the payment left unapplied, then (with invoice settlement off, Zuora's classic behaviour)
 from what it paid on invoices, most recent application first, raising their RefundAmount.
 Balance = Amount - (PaymentAmount - RefundAmount) + AdjustmentAmount - CreditBalanceAdjustmentAmount.
+
+``POST /v1/payments`` and the Payment zObject (``/v1/action/create``, SOAP ``create()``) both create
+payments here; ``PaymentFields`` carries the names the client gave the fields, so that every message
+names the field as that client wrote it. Changing, cancelling and deleting a payment is
+``services.payment_changes``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,27 @@ from billforge.services.accounts import find_account
 from billforge.services.context import Context, new_id
 
 PAYMENT_TYPES = ("External", "Electronic")
+PROCESSED = "Processed"
+CANCELED = "Canceled"
+#: Zuora's payment statuses; billforge records payments Processed and can cancel them.
+PAYMENT_STATUSES = ("Draft", "Processing", PROCESSED, "Error", CANCELED, "Posted")
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFields:
+    """The names the client gave a payment's fields, for messages and error fields: ``POST
+    /v1/payments``'s by default. ``invoice`` and ``applied`` name one invoice application
+    (``{index}``: its position in the request)."""
+
+    type: str = "type"
+    account_id: str = "accountId"
+    account_number: str = "accountNumber"
+    currency: str = "currency"
+    amount: str = "amount"
+    status: str = "status"
+    invoices: str = "invoices"
+    invoice: str = "invoices[{index}]"
+    applied: str = "invoices[{index}].amount"
 
 
 @dataclass(slots=True)
@@ -49,7 +75,7 @@ class Application:
 @dataclass(slots=True)
 class PaymentInput:
     amount: Decimal
-    currency: str
+    currency: str | None  # None: the account's currency
     type: str
     account_id: str | None = None
     account_number: str | None = None
@@ -59,6 +85,8 @@ class PaymentInput:
     comment: str | None = None
     reference_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    status: str = PROCESSED
+    fields: PaymentFields = PaymentFields()
 
 
 @dataclass(slots=True)
@@ -80,6 +108,19 @@ class PaymentView:
     time_zone: str
 
 
+def payment_status(value: str, label: str = "status") -> str:
+    """A payment status as Zuora spells it (read in any case)."""
+    known = {status.lower(): status for status in PAYMENT_STATUSES}
+    found = known.get(value.strip().lower())
+    if found is None:
+        raise InvalidValue(
+            f"'{label}' {value!r} is not a payment status (statuses: {', '.join(PAYMENT_STATUSES)})",
+            field=label,
+            obj="payment",
+        )
+    return found
+
+
 def _find_payment(conn: Connection, entity_id: str, key: str, *, lock: bool = False) -> Row[Any]:
     query = select(tp.payments).where(
         tp.payments.c.entity_id == entity_id, (tp.payments.c.id == key) | (tp.payments.c.number == key)
@@ -98,7 +139,7 @@ def _view(conn: Connection, entity_id: str, payment_id: str) -> PaymentView:
     return PaymentView(payment, number, tenant_settings.load(conn, entity_id).time_zone)
 
 
-def _refresh_balances(conn: Connection, invoice_ids: set[str]) -> None:
+def refresh_balances(conn: Connection, invoice_ids: set[str]) -> None:
     """Recompute Balance from the stored amounts (the Invoice object's formula)."""
     for row in conn.execute(select(t.invoices).where(t.invoices.c.id.in_(invoice_ids))):
         conn.execute(
@@ -119,48 +160,47 @@ def _refresh_balances(conn: Connection, invoice_ids: set[str]) -> None:
 def create_payment(*, db: Database, ctx: Context, data: PaymentInput) -> PaymentView:
     with db.write() as conn:
         tenant = tenant_settings.load(conn, ctx.entity_id)
+        names = data.fields
         problems: list[BillforgeError] = []
-        if data.type not in PAYMENT_TYPES:
-            raise InvalidValue(f"'type' must be one of {', '.join(PAYMENT_TYPES)}", field="type", obj="payment")
-        if data.type == "Electronic":
-            raise Unsupported(
-                "'type' Electronic needs a payment gateway, which billforge does not have; record External payments",
-                field="type",
+        _check_kind(data)
+        if data.account_id is None and data.account_number is None:
+            raise MissingValue(
+                f"one of '{names.account_id}' or '{names.account_number}' is required",
+                field=names.account_id,
                 obj="payment",
             )
-        if data.account_id is None and data.account_number is None:
-            raise MissingValue("one of 'accountId' or 'accountNumber' is required", field="accountId", obj="payment")
         account = _account(conn, ctx.entity_id, data)
-        currency = tenant.active_currencies.get(data.currency)
+        code = data.currency or account.currency
+        currency = tenant.active_currencies.get(code)
         if currency is None:
             raise InvalidValue(
-                f"'currency' {data.currency!r} is not an active currency", field="currency", obj="payment"
+                f"'{names.currency}' {code!r} is not an active currency", field=names.currency, obj="payment"
             )
-        if data.currency != account.currency:
+        if code != account.currency:
             problems.append(
                 InvalidValue(
-                    f"'currency' {data.currency} differs from the account's currency {account.currency}",
-                    field="currency",
+                    f"'{names.currency}' {code} differs from the account's currency {account.currency}",
+                    field=names.currency,
                     obj="payment",
                 )
             )
         if data.amount <= ZERO:
-            problems.append(InvalidValue("'amount' must be greater than 0", field="amount", obj="payment"))
+            problems.append(InvalidValue(f"'{names.amount}' must be greater than 0", field=names.amount, obj="payment"))
         elif not has_at_most_minor_units(data.amount, currency):
             problems.append(
                 InvalidValue(
-                    f"'amount' {data.amount} has more decimal places than {currency.code} allows",
-                    field="amount",
+                    f"'{names.amount}' {data.amount} has more decimal places than {currency.code} allows",
+                    field=names.amount,
                     obj="payment",
                 )
             )
-        invoices = _invoices_to_pay(conn, ctx.entity_id, account, data.invoices, problems)
+        invoices = _invoices_to_pay(conn, ctx.entity_id, account, data, problems)
         applied = sum((a.amount for a in data.invoices), ZERO)
-        if applied > data.amount:
+        if ZERO < data.amount < applied:  # (a payment that is not positive is refused above)
             problems.append(
                 InvalidValue(
                     f"the amounts applied to invoices ({applied}) exceed the payment amount ({data.amount})",
-                    field="invoices",
+                    field=names.invoices,
                     obj="payment",
                 )
             )
@@ -179,8 +219,8 @@ def create_payment(*, db: Database, ctx: Context, data: PaymentInput) -> Payment
                     "account_id": account.id,
                     "number": f"P-{number:08d}",
                     "type": data.type,
-                    "status": "Processed",
-                    "currency": data.currency,
+                    "status": PROCESSED,
+                    "currency": code,
                     "amount": data.amount,
                     "applied_amount": applied,
                     "unapplied_amount": data.amount - applied,
@@ -220,15 +260,37 @@ def create_payment(*, db: Database, ctx: Context, data: PaymentInput) -> Payment
                 .where(t.invoices.c.id == invoice.id)
                 .values(payment_amount=t.invoices.c.payment_amount + application.amount, updated_at=now)
             )
-        _refresh_balances(conn, {i.id for i in invoices})
+        refresh_balances(conn, {i.id for i in invoices})
         return _view(conn, ctx.entity_id, payment_id)
 
 
+def _check_kind(data: PaymentInput) -> None:
+    """An External payment, recorded Processed: billforge has no gateway and no payment runs."""
+    names = data.fields
+    if data.type not in PAYMENT_TYPES:
+        raise InvalidValue(f"'{names.type}' must be one of {', '.join(PAYMENT_TYPES)}", field=names.type, obj="payment")
+    if data.type == "Electronic":
+        raise Unsupported(
+            f"'{names.type}' Electronic needs a payment gateway, which billforge does not have; record External "
+            "payments",
+            field=names.type,
+            obj="payment",
+        )
+    if payment_status(data.status, names.status) != PROCESSED:
+        raise InvalidValue(
+            f"'{names.status}' {data.status!r} cannot be given to a new payment: billforge records payments as "
+            "Processed at once (it has no payment runs to process a Draft one later)",
+            field=names.status,
+            obj="payment",
+        )
+
+
 def _account(conn: Connection, entity_id: str, data: PaymentInput) -> Row[Any]:
+    names = data.fields
     try:
-        by_id = find_account(conn, entity_id, data.account_id, field_name="accountId") if data.account_id else None
+        by_id = find_account(conn, entity_id, data.account_id, field_name=names.account_id) if data.account_id else None
         by_number = (
-            find_account(conn, entity_id, data.account_number, field_name="accountNumber")
+            find_account(conn, entity_id, data.account_number, field_name=names.account_number)
             if data.account_number
             else None
         )
@@ -236,7 +298,9 @@ def _account(conn: Connection, entity_id: str, data: PaymentInput) -> Row[Any]:
         raise UnknownReference(missing.message, field=missing.field, obj="payment") from None
     if by_id is not None and by_number is not None and by_id.id != by_number.id:
         raise InvalidValue(
-            "'accountId' and 'accountNumber' refer to different accounts", field="accountNumber", obj="payment"
+            f"'{names.account_id}' and '{names.account_number}' refer to different accounts",
+            field=names.account_number,
+            obj="payment",
         )
     found = by_id or by_number
     assert found is not None  # noqa: S101 - one of the two was given and found
@@ -247,9 +311,10 @@ def _invoices_to_pay(
     conn: Connection,
     entity_id: str,
     account: Row[Any],
-    applications: Sequence[Application],
+    data: PaymentInput,
     problems: list[BillforgeError],
 ) -> list[Row[Any]]:
+    applications = data.invoices
     keys = [a.invoice_id or a.invoice_number for a in applications]
     rows = {
         key: row
@@ -266,7 +331,8 @@ def _invoices_to_pay(
     found: list[Row[Any]] = []
     remaining: dict[str, Decimal] = {}
     for index, (application, key) in enumerate(zip(applications, keys, strict=True)):
-        where = f"invoices[{index}]"
+        where = data.fields.invoice.format(index=index)
+        applied_field = data.fields.applied.format(index=index)
         if not key:
             problems.append(
                 MissingValue(f"'{where}.invoiceId' or invoiceNumber is required", field=where, obj="payment")
@@ -291,13 +357,13 @@ def _invoices_to_pay(
             )
         open_amount = remaining.setdefault(invoice.id, invoice.balance)
         if application.amount <= ZERO:
-            problems.append(InvalidValue(f"'{where}.amount' must be greater than 0", field=f"{where}.amount"))
+            problems.append(InvalidValue(f"'{applied_field}' must be greater than 0", field=applied_field))
         elif application.amount > open_amount:
             problems.append(
                 RuleRestriction(
-                    f"'{where}.amount' {application.amount} is more than the balance of invoice "
+                    f"'{applied_field}' {application.amount} is more than the balance of invoice "
                     f"{invoice.invoice_number} ({open_amount})",
-                    field=f"{where}.amount",
+                    field=applied_field,
                     obj="payment",
                 )
             )
@@ -321,6 +387,12 @@ def refund_payment(*, db: Database, ctx: Context, key: str, data: RefundInput) -
     with db.write() as conn:
         tenant = tenant_settings.load(conn, ctx.entity_id)
         payment = _find_payment(conn, ctx.entity_id, key, lock=True)
+        if payment.status != PROCESSED:
+            raise RuleRestriction(
+                f"payment {payment.number} is {payment.status}: only a Processed payment can be refunded",
+                field="paymentKey",
+                obj="refund",
+            )
         if data.type != "External":
             raise Unsupported(
                 "'type' must be External: billforge records refunds but has no payment gateway",
@@ -397,7 +469,7 @@ def refund_payment(*, db: Database, ctx: Context, key: str, data: RefundInput) -
                 updated_by_id=ctx.actor_id,
             )
         )
-        _refresh_balances(conn, {invoice_id for invoice_id, _, _ in plan if invoice_id})
+        refresh_balances(conn, {invoice_id for invoice_id, _, _ in plan if invoice_id})
         refund = conn.execute(select(tp.refunds).where(tp.refunds.c.id == refund_id)).one()
         return RefundView(refund, payment.number, tenant.time_zone)
 

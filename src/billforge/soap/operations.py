@@ -9,12 +9,12 @@ several types in one call, more than ``MAX_OBJECTS`` objects, a malformed query.
     getUserInfo()                     the session's tenant and user
     generate(zObjects: Invoice[])     billing.generate_invoices per object: the first invoice's id
     create(zObjects) + CallOptions    actions.create_objects (Account, Contact, Product,
-                                      ProductRatePlan, ProductRatePlanCharge, Usage); with
+                                      ProductRatePlan, ProductRatePlanCharge, Usage, Payment); with
                                       useSingleTransaction=true all of them or none (the
                                       service's single_transaction)
     update(zObjects)                  actions.update_objects (Invoice: Status, AutoPay,
-                                      TransferredToAccounting, RegenerateInvoicePDF; and the others
-                                      the action services update)
+                                      TransferredToAccounting, RegenerateInvoicePDF; Payment,
+                                      Subscription, and the others the action services update)
     delete(type, ids)                 actions.delete_objects: one DeleteResult per id
     query(queryString) + QueryOptions queries.query: the first batch and a locator
     queryMore(queryLocator)           queries.query_more

@@ -1,4 +1,4 @@
-"""Subscriptions: create (copying charges from the catalog), read, cancel and renew.
+"""Subscriptions: create (copying charges from the catalog), read, cancel, renew, and update their notes.
 
 A subscription belongs to an account and holds rate plans; each rate plan copies the charges of a
 product rate plan, priced in the account's currency, with the client's ``chargeOverrides`` applied.
@@ -22,6 +22,7 @@ The rules and the assembly are pure and live in ``domain.subscription_rules``,
 
     creation      create_subscription
     amendments    cancel_subscription, renew_subscription
+    details       update_subscription (notes and custom fields: the Subscription object's update)
     views         get_subscription, find_subscription (and MRR / total contracted value)
     billing_run   billing a subscription at once (``runBilling``)
 
@@ -43,6 +44,7 @@ from billforge.domain.subscription_rules import CANCELLATION_POLICIES, MAX_NUMBE
 from billforge.domain.terms import RENEW_WITH_SPECIFIC_TERM, RENEWAL_SETTINGS
 from billforge.services.subscriptions.amendments import Cancelled, Renewed, cancel_subscription, renew_subscription
 from billforge.services.subscriptions.creation import Created, create_subscription
+from billforge.services.subscriptions.details import SubscriptionChanges, update_subscription
 from billforge.services.subscriptions.views import (
     SubscriptionView,
     contract_values,
@@ -64,6 +66,7 @@ __all__ = [
     "Created",
     "RatePlanRequest",
     "Renewed",
+    "SubscriptionChanges",
     "SubscriptionInput",
     "SubscriptionView",
     "TierOverride",
@@ -73,4 +76,5 @@ __all__ = [
     "find_subscription",
     "get_subscription",
     "renew_subscription",
+    "update_subscription",
 ]
