@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from billforge.db import sqlite_plans
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 727_001  # a PostgreSQL advisory lock id: one migrator at a time
 
@@ -33,6 +35,8 @@ def upgrade(url: str) -> None:
             try:
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
+                if engine.dialect.name == "sqlite":
+                    sqlite_plans.pin(conn)
                 conn.commit()
             finally:
                 if postgres:
