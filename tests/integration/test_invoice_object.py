@@ -317,8 +317,8 @@ def test_regenerate_invoice_pdf_with_another_field_is_refused(zuora: Any, http: 
     assert refused(put(http, invoice_id, {"RegenerateInvoicePDF": True, "AutoPay": True})) == [
         {
             "Code": "INVALID_VALUE",
-            "Message": "'RegenerateInvoicePDF' must be alone in its update: when it is true no other field can change "
-            "(also sent: AutoPay)",
+            "Message": "When field RegenerateInvoicePDF is set to true to regenerate the invoice PDF file, changes on "
+            "other fields of the invoice are not allowed (also sent: AutoPay)",
         }
     ]
     assert regenerations(db, invoice_id) == 0

@@ -69,7 +69,7 @@ def test_regeneration_through_the_object_api(http: httpx.Client, db: Database) -
     assert [f["versionNumber"] for f in files_of(http, billed.id)] == [2, 1]  # the regenerated one is newest
     together = http.put(OBJECT.format(billed.id), json={"RegenerateInvoicePDF": True, "AutoPay": True})
     assert together.status_code == 400 and together.json()["Errors"][0]["Code"] == "INVALID_VALUE"
-    assert "must be alone in its update" in together.json()["Errors"][0]["Message"]
+    assert "changes on other fields of the invoice are not allowed" in together.json()["Errors"][0]["Message"]
     # A tenant's custom field is a field of the invoice too: changing it with a regeneration is refused
     # (a custom field alone may be set).
     custom = http.put(OBJECT.format(billed.id), json={"RegenerateInvoicePDF": True, "Region__c": "EMEA"})

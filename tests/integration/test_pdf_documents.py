@@ -258,7 +258,9 @@ def test_regeneration_makes_a_new_version_and_stops_at_100(http: httpx.Client, d
     with pytest.raises(RuleRestriction) as refused:
         documents.regenerate_pdf(db=db, ctx=tenant.ctx, invoice_id=billed.id)  # the 101st
     assert refused.value.field == "RegenerateInvoicePDF"
-    assert "regenerated 100 times, the most allowed for one invoice (100)" in refused.value.message
+    assert refused.value.message == (
+        f"invoice {billed.number}: its PDF has been regenerated 100 times, the most allowed for one invoice is 100"
+    )
     with db.read() as conn:
         assert (
             conn.execute(
@@ -268,14 +270,7 @@ def test_regeneration_makes_a_new_version_and_stops_at_100(http: httpx.Client, d
         )  # versions 1, 2 and the 100th regeneration's; the refused one queued nothing
 
 
-def test_regeneration_must_be_alone_and_body_one_invoice_at_a_time() -> None:
-    documents.check_regeneration_alone(["Id", "RegenerateInvoicePDF"])
-    with pytest.raises(RuleRestriction) as refused:
-        documents.check_regeneration_alone(["Id", "RegenerateInvoicePDF", "AutoPay"])
-    assert refused.value.message == (
-        "When field RegenerateInvoicePDF is set to true to regenerate the invoice PDF file, changes on other "
-        "fields of the invoice are not allowed (also sent: AutoPay)"
-    )
+def test_body_is_queried_one_invoice_at_a_time() -> None:
     documents.check_body_query(1)
     with pytest.raises(Exception) as several:
         documents.check_body_query(2)
@@ -348,6 +343,15 @@ def test_a_broken_template_is_refused_at_upload_with_its_line(http: httpx.Client
     )
     assert escape.json()["reasons"][0]["message"] == (
         "INVALID_TEMPLATE: 'body' line 1: not allowed: access to attribute '__class__' of 'str' object is unsafe."
+    )
+    # A row of 100 lines (100 x 11 pt + 5 pt of padding) on US Letter (678 pt of room): refused when
+    # the sample invoices are laid out, at the row's line.
+    tall = "<table>\n<tr>\n<td>{% for i in range(100) %}{{ i }}<br>{% endfor %}</td>\n</tr>\n</table>"
+    layout = http.post("/v1/invoice-templates", json={"name": "Tall", "body": tall})
+    assert layout.status_code == 400
+    assert layout.json()["reasons"][0]["message"] == (
+        "INVALID_TEMPLATE: 'body' line 2: a table row is taller than a page (1,105 pt high; a page has room for "
+        "678 pt): split its content over several rows"
     )
     listed = [t["name"] for t in http.get("/v1/invoice-templates").json()["invoiceTemplates"]]
     assert listed == ["Default Template"]

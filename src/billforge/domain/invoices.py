@@ -34,6 +34,8 @@ class ProcessingType(StrEnum):
     DISCOUNT = "Discount"
 
 
+REGENERATE_PDF = "RegenerateInvoicePDF"
+MAX_PDF_REGENERATIONS = 100  # the Invoice object page: at most 100 regenerations of one invoice's PDF
 TRANSFERRED_TO_ACCOUNTING = ("Processing", "Yes", "Error", "Ignore", "No")
 #: Over the object API and SOAP, ``No`` cannot be set (the Invoice object page).
 TRANSFERRED_TO_ACCOUNTING_SETTABLE = ("Processing", "Yes", "Error", "Ignore")
@@ -171,4 +173,34 @@ def check_posted_change(status: str, number: str, fields: Iterable[str]) -> None
             f"invoice {number} is Posted: {', '.join(refused)} cannot change "
             "(only transferredToAccounting and autoPay can)",
             field=refused[0],
+        )
+
+
+# --- RegenerateInvoicePDF -----------------------------------------------------------------
+
+
+def check_pdf_regeneration(status: str, number: str, regenerations: int) -> None:
+    """``RegenerateInvoicePDF=true`` asks for a new version of the PDF: not of a Canceled invoice,
+    and at most 100 times for one invoice (``regenerations``: how many times it has been so far).
+    The one rule for every door (object API, ``/v1/action/update``, SOAP ``update``)."""
+    if status == InvoiceStatus.CANCELED:
+        raise _refuse(f"invoice {number} is Canceled: its PDF cannot be regenerated", field=REGENERATE_PDF)
+    if regenerations >= MAX_PDF_REGENERATIONS:
+        raise _refuse(
+            f"invoice {number}: its PDF has been regenerated {regenerations} times, the most allowed for one "
+            f"invoice is {MAX_PDF_REGENERATIONS}",
+            field=REGENERATE_PDF,
+        )
+
+
+def check_pdf_regeneration_alone(fields_sent: Iterable[str]) -> None:
+    """``RegenerateInvoicePDF=true`` may not come with a change of any other field (the Invoice
+    object page quotes Zuora's message). ``fields_sent``: every field of the update, custom ones and
+    those in ``fieldsToNull`` included; ``Id`` names the invoice and is not a change."""
+    others = sorted({name for name in fields_sent if name.lower() not in ("id", REGENERATE_PDF.lower())})
+    if others:
+        raise _refuse(
+            f"When field {REGENERATE_PDF} is set to true to regenerate the invoice PDF file, changes on other "
+            f"fields of the invoice are not allowed (also sent: {', '.join(others)})",
+            field=REGENERATE_PDF,
         )

@@ -64,13 +64,13 @@ from reportlab.platypus import (
     HRFlowable,
     Image,
     KeepTogether,
-    LongTable,
     PageBreak,
     Paragraph,
     Spacer,
-    Table,
     TableStyle,
 )
+
+from billforge.pdf.overflow import LinedLongTable, LinedTable, line_of, mark
 
 FONT: Final = "Helvetica"
 BOLD: Final = "Helvetica-Bold"
@@ -224,12 +224,15 @@ class Layout:
     ) -> list[Flowable]:
         out: list[Flowable] = []
         run = [_text(element.text)]
+        run_lines: list[int] = []  # the template lines of the run's inline elements
 
         def flush() -> None:
             text = "".join(run)
             run.clear()
             if text.strip():
-                out.append(Paragraph(text, paragraph_style(kind, classes, align)))
+                line = run_lines[0] if run_lines else line_of(element)
+                out.append(mark(Paragraph(text, paragraph_style(kind, classes, align)), line))
+            run_lines.clear()
 
         for child in element:
             tag = child.tag if isinstance(child.tag, str) else ""
@@ -237,12 +240,19 @@ class Layout:
                 flush()
                 out.extend(self.block(child, width, classes))
             else:
+                if (line := line_of(child)) is not None:
+                    run_lines.append(line)
                 run.append(_inline_element(child))
             run.append(_text(child.tail))
         flush()
         return out
 
     def block(self, element: Any, width: float, inherited: frozenset[str] = frozenset()) -> list[Flowable]:
+        """The flowables of one block element, each with the template line it comes from."""
+        line = line_of(element)
+        return [mark(flowable, line) for flowable in self._block(element, width, inherited)]
+
+    def _block(self, element: Any, width: float, inherited: frozenset[str]) -> list[Flowable]:
         tag = element.tag
         classes = _classes(element)
         if tag in HEADINGS:
@@ -276,7 +286,8 @@ class Layout:
                 continue
             number += 1
             bullet = f"{number}." if ordered else "\u2022"
-            out.append(Paragraph(inline(child), paragraph_style("li", _classes(child)), bulletText=bullet))
+            item = Paragraph(inline(child), paragraph_style("li", _classes(child)), bulletText=bullet)
+            out.append(mark(item, line_of(child)))
         return out
 
     def image(self, element: Any, width: float) -> Flowable | None:
@@ -364,9 +375,10 @@ class Layout:
             cells.extend([""] * (columns - column))
             data.append(cells)
         commands += _table_lines(classes, len(header), len(rows))
-        kind = LongTable if len(data) > LONG_TABLE_ROWS else Table
+        kind = LinedLongTable if len(data) > LONG_TABLE_ROWS else LinedTable
         table = kind(data, colWidths=widths, repeatRows=len(header), style=TableStyle(commands))
         table.hAlign = (_align(element) or "left").upper()
+        table.row_lines = [_row_line(row) for row in rows]
         return table
 
     def cell(self, cell: Any, width: float, header: bool, row_classes: frozenset[str]) -> Any:
@@ -382,7 +394,7 @@ class Layout:
                 return _PlainText(text, style)
         if any(isinstance(child.tag, str) and child.tag in BLOCKS for child in cell):
             return self.blocks(cell, width, kind, classes, _align(cell))
-        return Paragraph(inline(cell), style)
+        return mark(Paragraph(inline(cell), style), line_of(cell))
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +411,11 @@ class _PlainText:
             ("TEXTCOLOR", start, end, self.style.textColor),
             ("ALIGN", start, end, alignment),
         ]
+
+
+def _row_line(row: Any) -> int | None:
+    """The template line of a row: its ``<tr>``'s, or its first cell's (a row lxml implied)."""
+    return line_of(row) or next((line for line in map(line_of, _cells(row)) if line is not None), None)
 
 
 def _cells(row: Any) -> Iterable[Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -20,12 +21,15 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 
-from billforge.pdf import markup, templates
+from billforge.pdf import markup, overflow, templates
 from billforge.pdf.formatting import parse_locale, uses_letter_paper
 from billforge.pdf.model import InvoiceDocument
 
 logger = logging.getLogger(__name__)
 
+MAX_PAGES: Final = 2000  # about 60,000 items in the default template
+CHECK_SECONDS: Final = 5.0  # layout of one sample invoice when a template is uploaded
+RENDER_SECONDS: Final = 60.0  # layout of an invoice with its uploaded template (else the default's)
 SIDE_MARGIN: Final = 16 * mm
 TOP_MARGIN: Final = 16 * mm
 BOTTOM_MARGIN: Final = 20 * mm
@@ -64,6 +68,31 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type in
         Canvas.save(self)
 
 
+class _Document(SimpleDocTemplate):  # type: ignore[misc]  # reportlab has no type information
+    """Lays the flowables out; one that cannot be is told as an ``overflow.LayoutFailure`` naming
+    its template line (reportlab's own error is a dump of its objects)."""
+
+    _last_line: int | None = None
+    deadline: float | None = None  # time.monotonic() by which the layout must be done
+
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
+        current = flowables[0] if flowables else None
+        if self.page > MAX_PAGES:
+            raise overflow.LayoutFailure(f"the document runs past {MAX_PAGES} pages", self._last_line)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise overflow.LayoutFailure(
+                "laying the document out takes too long (very long paragraphs or tables?)", self._last_line
+            )
+        try:
+            super().handle_flowable(flowables)
+        except overflow.LayoutFailure:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever fails here fails on this flowable
+            empty = getattr(self, "_emptyPages", 0) >= getattr(self, "_emptyPagesAllowed", 10)
+            raise overflow.explain(current, self.frame, error, last_line=self._last_line, empty_pages=empty) from error
+        self._last_line = overflow.template_line(current) or self._last_line
+
+
 def _decorator(document: InvoiceDocument, pages: list[int]) -> Decorate:
     seller = document.seller.name
     label = f"Invoice {document.invoice.invoice_number}"
@@ -93,14 +122,15 @@ def _decorator(document: InvoiceDocument, pages: list[int]) -> Decorate:
     return decorate
 
 
-def layout(document: InvoiceDocument, text: str) -> RenderedPdf:
-    """The PDF of ``document`` from the markup ``text`` a template wrote for it."""
+def layout(document: InvoiceDocument, text: str, *, seconds: float | None = None) -> RenderedPdf:
+    """The PDF of ``document`` from the markup ``text`` a template wrote for it, laid out in at most
+    ``seconds`` (reportlab re-wraps a long paragraph at every page break: markup can be slow)."""
     locale = parse_locale(document.locale)
     pagesize = LETTER if uses_letter_paper(locale) else A4
     frame_width = pagesize[0] - 2 * SIDE_MARGIN
     flowables: list[Flowable] = markup.Layout(frame_width).flowables(text) or [Spacer(1, 1)]
     buffer = io.BytesIO()
-    pdf = SimpleDocTemplate(
+    pdf = _Document(
         buffer,
         pagesize=pagesize,
         leftMargin=SIDE_MARGIN,
@@ -113,6 +143,8 @@ def layout(document: InvoiceDocument, text: str) -> RenderedPdf:
         creator="billforge",
         invariant=True,
     )
+    if seconds is not None:
+        pdf.deadline = time.monotonic() + seconds
     pages: list[int] = [0]
     decorate = _decorator(document, pages)
 
@@ -131,7 +163,7 @@ def render_pdf(document: InvoiceDocument, *, template: str | None = None) -> Ren
     """
     if template is not None:
         try:
-            return layout(document, templates.render_markup(template, document))
+            return layout(document, templates.render_markup(template, document), seconds=RENDER_SECONDS)
         except Exception as error:  # noqa: BLE001 - never fail an invoice because of its template
             reason = templates.TemplateProblem(templates.describe_error(error), templates.template_line(error))
             logger.warning("invoice %s: its template failed (%s); using the default", document.invoice.id, reason)

@@ -1,5 +1,8 @@
 """Invoice templates: Jinja2 run in a sandbox over a documented set of invoice fields.
 
+``docs/invoice-templates.md`` is the user's guide (a test keeps it listing every field, filter and
+limit defined here).
+
 How a template makes a PDF
 --------------------------
 A template is Jinja2 that writes *invoice markup*, a small HTML-like language (``pdf.markup``
@@ -71,6 +74,7 @@ from __future__ import annotations
 
 import decimal
 import hashlib
+import re
 import threading
 import traceback
 from collections import OrderedDict
@@ -100,6 +104,7 @@ from markupsafe import Markup
 from billforge.domain.money import Currency
 from billforge.pdf.formatting import Formats
 from billforge.pdf.model import AccountFields, InvoiceDocument, InvoiceFields, Line, Party, PaymentLine, TaxLine
+from billforge.pdf.overflow import LINE_ATTRIBUTE
 
 TEMPLATE_FILENAME: Final = "<invoice template>"
 MAX_LOOP_DEPTH: Final = 3
@@ -107,6 +112,7 @@ MAX_STEPS: Final = 2_000_000
 MAX_VALUE_CHARS: Final = 200_000
 MAX_OUTPUT_CHARS: Final = 5_000_000
 MAX_POWER: Final = 64
+_START_TAG: Final = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*")
 
 # Jinja2's built-in filters that cannot read anything but their input nor build a huge value.
 SAFE_BUILTIN_FILTERS: Final = frozenset(
@@ -390,10 +396,28 @@ def _element_kind(iterable: nodes.Node, kinds: dict[str, set[type]]) -> type | N
     return None
 
 
-def _compile(environment: InvoiceTemplateEnvironment, body: str) -> Template:
+def _mark_lines(tree: nodes.Template) -> None:
+    """Write into each tag of the template's text the line it is on (``<tr data-template-line="12">``),
+    so that a block the layout refuses is reported at its line. Only when checking a template: the
+    attribute changes nothing in the PDF."""
+    for node in tree.find_all(nodes.TemplateData):
+        data: str = node.data
+        parts: list[str] = []
+        line, done = node.lineno, 0
+        for tag in _START_TAG.finditer(data):
+            line += data.count("\n", done, tag.start())
+            parts.append(f'{data[done : tag.end()]} {LINE_ATTRIBUTE}="{line}"')
+            done = tag.end()
+        parts.append(data[done:])
+        node.data = "".join(parts)
+
+
+def _compile(environment: InvoiceTemplateEnvironment, body: str, *, lines: bool = False) -> Template:
     tree = environment.parse(body, filename=TEMPLATE_FILENAME)
     _static_checks(tree)
     _rewrite(tree)
+    if lines:
+        _mark_lines(tree)
     code = environment.compile(tree, name="invoice template", filename=TEMPLATE_FILENAME)
     return environment.template_class.from_code(environment, code, environment.make_globals(None))
 
@@ -485,9 +509,10 @@ def template_line(error: BaseException) -> int | None:
 
 def check_template(body: str, samples: list[InvoiceDocument]) -> list[str]:
     """Refuse a template that would not render (``TemplateProblem`` with its line); answer the
-    markup it writes for each sample, for the caller to lay out."""
+    markup it writes for each sample, for the caller to lay out, each tag marked with its template
+    line (``pdf.overflow``)."""
     try:
-        template = _compile(_strict, body)
+        template = _compile(_strict, body, lines=True)
     except TemplateSyntaxError as error:
         raise TemplateProblem(error.message or "syntax error", error.lineno) from None
     outputs = []

@@ -5,8 +5,8 @@ When a PDF is made
       waits). A worker's sweep finds posted invoices without a PDF of their latest posting,
       whichever way they were posted (REST, bulk post, generate with auto-post, SOAP), and queues
       one version for each (``schedule_documents``; a posting path may also call it directly).
-    - When ``RegenerateInvoicePDF`` is set (``request_regeneration``): a new version, at most 100
-      per invoice, queued for a worker.
+    - When ``RegenerateInvoicePDF`` is set (``request_regeneration``): a new version, queued for a
+      worker; ``domain.invoices.check_pdf_regeneration`` is the rule (at most 100 per invoice).
     - When ``Body`` is asked for (``invoice_body``): a posted invoice answers its newest version,
       rendering it on the spot if no worker has yet (and storing it as that version); a draft is
       rendered afresh each time, marked DRAFT, and not stored (a draft still changes).
@@ -28,7 +28,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
@@ -39,9 +39,9 @@ from billforge.db import tables as t
 from billforge.db.session import Database
 from billforge.db.tables_jobs import files, invoice_files
 from billforge.db.tables_payments import payment_applications, payments
-from billforge.domain.invoices import InvoiceStatus, ProcessingType
+from billforge.domain.invoices import InvoiceStatus, ProcessingType, check_pdf_regeneration
 from billforge.domain.money import ZERO
-from billforge.errors import ErrorCode, InvalidValue, NotFound, RuleRestriction
+from billforge.errors import ErrorCode, InvalidValue, NotFound
 from billforge.jobs import queue
 from billforge.pdf import RenderedPdf, render_pdf
 from billforge.pdf.model import AccountFields, InvoiceDocument, InvoiceFields, Line, Party, PaymentLine, TaxLine
@@ -52,8 +52,6 @@ from billforge.services.tenant_defaults import DEFAULT_TEMPLATE_BODY
 logger = logging.getLogger(__name__)
 
 RENDER_JOB: Final = "invoice-pdf"
-MAX_REGENERATIONS: Final = 100
-REGENERATE_FIELD: Final = "RegenerateInvoicePDF"
 PDF_CONTENT_TYPE: Final = "application/pdf"
 MAX_PAGE_SIZE: Final = 40
 DEFAULT_PAGE_SIZE: Final = 20
@@ -103,19 +101,6 @@ def check_body_query(invoice_count: int, *, by_id: bool = True) -> None:
             field="Body",
             obj="invoice",
             code=ErrorCode.PDF_QUERY_ERROR,
-        )
-
-
-def check_regeneration_alone(fields_sent: Iterable[str]) -> None:
-    """``RegenerateInvoicePDF=true`` may not come with a change of any other field (the seed).
-    ``fields_sent`` are the names in the update (``Id`` and ``fieldsToNull`` do not count)."""
-    others = sorted(set(fields_sent) - {"Id", REGENERATE_FIELD, "fieldsToNull"})
-    if others:
-        raise RuleRestriction(
-            "When field RegenerateInvoicePDF is set to true to regenerate the invoice PDF file, changes on other "
-            f"fields of the invoice are not allowed (also sent: {', '.join(others)})",
-            field=REGENERATE_FIELD,
-            obj="invoice",
         )
 
 
@@ -418,43 +403,23 @@ def schedule_documents(
 
 
 def request_regeneration(
-    conn: Connection,
-    *,
-    entity_id: str,
-    invoice_id: str,
-    now: datetime | None = None,
-    actor_id: str | None = None,
-    count: bool = True,
+    conn: Connection, *, entity_id: str, invoice_id: str, now: datetime, actor_id: str | None = None
 ) -> str:
-    """``RegenerateInvoicePDF=true``: queue a new version of the invoice's PDF, in the caller's
-    transaction, and answer its invoice file id. Refused after 100 regenerations of one invoice
-    and for a canceled invoice. ``count=False`` when the caller keeps
-    ``invoices.regenerate_pdf_count`` itself (it must then have checked the limit)."""
+    """``RegenerateInvoicePDF=true``: count the regeneration and queue a new version of the
+    invoice's PDF, in the caller's transaction; the new invoice file id. The rule (not for a
+    Canceled invoice, at most 100 times per invoice) is ``domain.invoices.check_pdf_regeneration``."""
     invoice = _find_invoice(conn, entity_id, invoice_id, lock=True)
-    if invoice.status == InvoiceStatus.CANCELED:
-        raise RuleRestriction(
-            f"'{REGENERATE_FIELD}': invoice {invoice.invoice_number} is Canceled: its PDF cannot be regenerated",
-            field=REGENERATE_FIELD,
-            obj="invoice",
-        )
-    if count:
-        if invoice.regenerate_pdf_count >= MAX_REGENERATIONS:
-            raise RuleRestriction(
-                f"'{REGENERATE_FIELD}': the PDF of invoice {invoice.invoice_number} has been regenerated "
-                f"{invoice.regenerate_pdf_count} times, the most allowed for one invoice ({MAX_REGENERATIONS})",
-                field=REGENERATE_FIELD,
-                obj="invoice",
-            )
-        conn.execute(
-            update(t.invoices)
-            .where(t.invoices.c.id == invoice.id)
-            .values(regenerate_pdf_count=t.invoices.c.regenerate_pdf_count + 1)
-        )
+    check_pdf_regeneration(invoice.status, invoice.invoice_number, invoice.regenerate_pdf_count)
+    conn.execute(
+        update(t.invoices)
+        .where(t.invoices.c.id == invoice.id)
+        .values(regenerate_pdf_count=t.invoices.c.regenerate_pdf_count + 1, updated_at=now, updated_by_id=actor_id)
+    )
     queued = schedule_documents(
         conn,
         entity_id=entity_id,
         invoice_ids=[invoice.id],
-        now=now or datetime.now(UTC),
+        now=now,
         reason=Reason.REGENERATE,
         actor_id=actor_id,
         only_uncovered=False,
@@ -463,7 +428,7 @@ def request_regeneration(
 
 
 def regenerate_pdf(*, db: Database, ctx: Context, invoice_id: str) -> str:
-    """``request_regeneration`` in a transaction of its own."""
+    """``request_regeneration`` in a transaction of its own (every door's ``RegenerateInvoicePDF``)."""
     with db.write() as conn:
         return request_regeneration(
             conn, entity_id=ctx.entity_id, invoice_id=invoice_id, now=ctx.now(), actor_id=ctx.actor_id

@@ -9,7 +9,8 @@ Update rules (the seed's "Allowed Operations" and its field notes):
   the API (the seed: "You can't specify the value No, in the API").
 - ``AutoPay``: true or false (on a Posted invoice too).
 - ``RegenerateInvoicePDF``: true asks for the PDF again, at most 100 times per invoice, and must be
-  alone in its update ("changes on other fields of the invoice are not allowed").
+  alone in its update ("changes on other fields of the invoice are not allowed"): the rules are
+  ``domain.invoices.check_pdf_regeneration`` and ``check_pdf_regeneration_alone``, one for every door.
 - Every other field (``Comments`` included: "read-only in the API") is refused with ``INVALID_FIELD``.
 - Custom fields (``*__c``) may be set.
 
@@ -27,7 +28,7 @@ from sqlalchemy import select
 
 from billforge.db import tables as t
 from billforge.db.session import Database
-from billforge.domain.invoices import TRANSFERRED_TO_ACCOUNTING_SETTABLE, InvoiceStatus
+from billforge.domain.invoices import TRANSFERRED_TO_ACCOUNTING_SETTABLE, InvoiceStatus, check_pdf_regeneration_alone
 from billforge.errors import BillforgeError, ErrorCode, ErrorList, InvalidValue, NotFound, RuleRestriction
 from billforge.services import documents, invoices
 from billforge.services.context import Context
@@ -89,17 +90,10 @@ def _problems(update: InvoiceUpdate) -> list[BillforgeError]:
         problems.append(_invalid("TransferredToAccounting", f"must be one of {allowed}, got {value!r}"))
     if update.regenerate_invoice_pdf:
         # A tenant's custom field (``*__c``) is a field of the invoice too: it may not change with it.
-        others = sorted(n for n in update.sent if n.lower() not in ("regenerateinvoicepdf", "id")) + sorted(
-            update.custom
-        )
-        if others or update.fields_to_null:
-            problems.append(
-                _invalid(
-                    "RegenerateInvoicePDF",
-                    "must be alone in its update: when it is true no other field can change "
-                    f"(also sent: {', '.join(others + list(update.fields_to_null))})",
-                )
-            )
+        try:
+            check_pdf_regeneration_alone([*update.sent, *update.custom, *update.fields_to_null])
+        except RuleRestriction as refusal:
+            problems.append(refusal)
     return problems
 
 
@@ -120,7 +114,8 @@ def update_invoice_object(*, db: Database, ctx: Context, invoice_id: str, update
     if problems:
         raise ErrorList(problems)
     if update.regenerate_invoice_pdf:
-        return str(invoices.regenerate_invoice_pdf(db=db, ctx=ctx, key=invoice_id).id)
+        documents.regenerate_pdf(db=db, ctx=ctx, invoice_id=invoice_id)
+        return invoice_id
     sent = {name for name in ("AutoPay", "TransferredToAccounting") if getattr(update, _ATTRIBUTES[name]) is not None}
     custom = dict(update.custom)
     custom.update(dict.fromkeys(update.fields_to_null))

@@ -566,8 +566,6 @@ def count_invoices(*, db: Database, ctx: Context) -> int:
 
 # --- the Invoice object (object API, actions, SOAP) ------------------------------------------------
 
-MAX_PDF_REGENERATIONS = 100  # the Invoice object page: at most 100 regenerations for one invoice
-
 
 def change_invoice(
     *, db: Database, ctx: Context, key: str, changes: InvoiceChanges, status: InvoiceStatus | None = None
@@ -594,43 +592,4 @@ def change_invoice(
                     field="Status",
                     obj="invoice",
                 )
-        return find_invoice(conn, ctx.entity_id, invoice.id)
-
-
-def regenerate_invoice_pdf(*, db: Database, ctx: Context, key: str) -> Row[Any]:
-    """Ask for the invoice's PDF to be generated again (counted: at most 100 times per invoice).
-
-    The request is recorded and a new version of the PDF queued for a background worker, in one
-    transaction (``services.documents``).
-    """
-    from billforge.services.documents import request_regeneration
-
-    with db.write() as conn:
-        invoice = find_invoice(conn, ctx.entity_id, key, lock=True)
-        if invoice.status == InvoiceStatus.CANCELED:
-            raise RuleRestriction(
-                f"invoice {invoice.invoice_number} is Canceled: its PDF cannot be regenerated",
-                field="RegenerateInvoicePDF",
-                obj="invoice",
-            )
-        if invoice.regenerate_pdf_count >= MAX_PDF_REGENERATIONS:
-            raise RuleRestriction(
-                f"invoice {invoice.invoice_number}: its PDF has been regenerated {invoice.regenerate_pdf_count} "
-                f"times, the most allowed for one invoice is {MAX_PDF_REGENERATIONS}",
-                field="RegenerateInvoicePDF",
-                obj="invoice",
-            )
-        now = ctx.now()
-        conn.execute(
-            update(t.invoices)
-            .where(t.invoices.c.id == invoice.id)
-            .values(
-                regenerate_pdf_count=t.invoices.c.regenerate_pdf_count + 1,
-                updated_at=now,
-                updated_by_id=ctx.actor_id,
-            )
-        )
-        request_regeneration(
-            conn, entity_id=ctx.entity_id, invoice_id=invoice.id, now=now, actor_id=ctx.actor_id, count=False
-        )
         return find_invoice(conn, ctx.entity_id, invoice.id)

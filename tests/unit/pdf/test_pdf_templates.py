@@ -3,13 +3,18 @@ template escapes, bounded in the work it may do, and never failing an invoice at
 
 from __future__ import annotations
 
+import base64
+import io
+import time
 from dataclasses import replace
 
 import pytest
+from PIL import Image as PILImage
 
 from billforge.pdf import TemplateProblem, render_pdf, samples, validate_template
 from billforge.pdf.model import InvoiceFields
-from billforge.pdf.templates import default_template_body, field_names, render_markup
+from billforge.pdf.render import CHECK_SECONDS
+from billforge.pdf.templates import check_template, default_template_body, field_names, render_markup
 from billforge.services.tenant_defaults import DEFAULT_TEMPLATE_BODY
 from tests.unit.pdf.pdftext import pdf_text
 
@@ -63,6 +68,93 @@ def test_runtime_errors_point_at_their_line() -> None:
     assert (found.line, found.message) == (2, "division by zero")
     strict = problem("<p>\n\n{{ items[40].charge_name }}</p>")  # the samples have 12 items and 1
     assert strict.line == 3
+
+
+def test_checked_markup_carries_the_line_of_each_tag() -> None:
+    body = "<p>a</p>\n{% if true %}\n<p>b<br>{{ invoice.number }}</p>\n{% endif %}<table>\n<tr><td>c</td></tr></table>"
+    (checked,) = check_template(body, [samples.bare_draft()])
+    assert checked == (
+        '<p data-template-line="1">a</p>\n<p data-template-line="3">b<br data-template-line="3">INV00000001</p>\n'
+        '<table data-template-line="4">\n<tr data-template-line="5"><td data-template-line="5">c</td></tr></table>'
+    )
+    assert render_markup(body, samples.bare_draft()).startswith("<p>a</p>")  # invoices are rendered without them
+
+
+def _tall_png() -> str:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (10, 100), (200, 30, 30)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+# The first sample is en_US, on US Letter: 792 pt high, less margins of 16 mm (45.35 pt) and 20 mm
+# (56.69 pt) and the frame's padding of 6 pt above and below = 677.95 pt of room. A cell's line of
+# text is 11 pt, and a cell has 2.5 pt of padding above and below.
+TALL_ROW = """<h1>{{ invoice.invoice_number }}</h1>
+<table>
+<thead><tr><th>Item</th></tr></thead>
+{% for item in items %}
+<tr><td>{{ item.charge_name }}</td></tr>
+{% endfor %}
+<tr>
+<td>{% for i in range(100) %}Line {{ i }}<br>{% endfor %}</td>
+</tr>
+</table>
+"""
+TALL_HEADER = """<table>
+<thead>
+<tr><th>{% for i in range(70) %}Heading {{ i }}<br>{% endfor %}</th></tr>
+</thead>
+<tr><td>{{ invoice.number }}</td></tr>
+</table>
+"""
+ROW_UNDER_HEADER = """{% macro tall(lines) %}{% for i in range(lines) %}{{ i }}<br>{% endfor %}{% endmacro %}
+<table>
+<thead><tr><th>{{ tall(40) }}</th></tr></thead>
+{% for item in items %}<tr><td>{{ item.charge_name }}</td></tr>{% endfor %}
+<tr><td>{{ tall(30) }}</td></tr>
+</table>
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        # 100 lines of 11 pt + 2 x 2.5 pt of padding = 1,105 pt; the row is the 13th, after 12 items
+        # that start the table on the first page: it is refused on the second, at its own line.
+        (
+            TALL_ROW,
+            7,
+            "a table row is taller than a page (1,105 pt high; a page has room for 678 pt): split its content "
+            "over several rows",
+        ),
+        # 70 x 11 + 5 = 775 pt of header, repeated on every page.
+        (
+            TALL_HEADER,
+            3,
+            "the table's header rows, repeated on every page, are taller than a page (775 pt high; a page has room "
+            "for 678 pt)",
+        ),
+        # 30 x 11 + 5 = 335 pt of row under 40 x 11 + 5 = 445 pt of header: 780 pt.
+        (
+            ROW_UNDER_HEADER,
+            5,
+            "a table row does not fit on a page under the table's repeated header rows (335 pt and 445 pt of "
+            "header; a page has room for 678 pt)",
+        ),
+        # 900 pt high (its width follows: 90 pt).
+        (
+            "<h1>Logo</h1>\n<p>{{ invoice.number }}</p>\n"
+            f'<img src="data:image/png;base64,{_tall_png()}" height="900">',
+            3,
+            "an image is taller than a page (900 pt high; a page has room for 678 pt): give it a smaller width or "
+            "height",
+        ),
+    ],
+)
+def test_blocks_that_do_not_fit_a_page_are_refused_at_their_line(body: str, line: int, message: str) -> None:
+    found = problem(body)
+    assert (found.line, found.message) == (line, message)
+    assert str(found) == f"line {line}: {message}"
 
 
 ESCAPES = [
@@ -140,3 +232,13 @@ def test_a_template_that_fails_on_one_invoice_falls_back_to_the_default() -> Non
     fine = render_pdf(samples.posted_invoice(4), template=body)
     assert fine.fallback_error is None
     assert "Tax summary" not in pdf_text(fine.content)
+
+
+def test_a_layout_that_takes_too_long_is_refused_at_upload() -> None:
+    # One paragraph of 40,000 words: reportlab re-wraps its rest at every page break, so its layout
+    # grows with the square of its length. The check stops after CHECK_SECONDS (5 s) per sample.
+    started = time.perf_counter()
+    found = problem("<p>{% for i in range(40000) %}word{{ i }} {% endfor %}</p>")
+    assert found.message == "laying the document out takes too long (very long paragraphs or tables?)"
+    assert found.line == 1
+    assert time.perf_counter() - started < 4 * CHECK_SECONDS
