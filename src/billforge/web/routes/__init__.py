@@ -22,7 +22,8 @@ One module per section, each with its own router under ``/ui``; ``router`` joins
     tasks           the tasks pages and the CSV template
     target_logins   the saved logins
     accounts        accounts and invoices
-    pages           what they share: the session, rendering, redirects, forms
+    pages           what they share: the session, rendering, redirects, forms, and the
+                    dependencies that answer the login form, a refused form or a 404 page
 """
 
 from __future__ import annotations

@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from typing import Final
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from billforge.api.deps import call, database
-from billforge.errors import BillforgeError, NotFound
+from billforge.errors import BillforgeError
 from billforge.services import accounts, invoices
 from billforge.web import browse
 from billforge.web.routes.pages import (
-    current_session,
+    LoggedIn,
     error_messages,
-    error_page,
+    not_found_page,
     page_number,
-    redirect_to_login,
     render,
+    section_router,
     user_context,
 )
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = section_router()
 
 ITEMS_PAGE: Final = 40
 
 
 @router.get("/accounts")
-async def account_list(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
+async def account_list(request: Request, session: LoggedIn) -> Response:
     search = request.query_params.get("q", "")[: browse.SEARCH_MAX]
     locator = request.query_params.get("locator") or None
     errors: list[str] = []
@@ -57,12 +54,9 @@ async def account_list(request: Request) -> Response:
 
 
 @router.get("/accounts/{account_key}")
-async def account_page(request: Request, account_key: str) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
+async def account_page(request: Request, session: LoggedIn, account_key: str) -> Response:
     ctx = user_context(request, session)
-    try:
+    with not_found_page(request, session):
         view = await call(accounts.get_account, db=database(request), ctx=ctx, key=account_key)
         found, _ = await call(
             invoices.list_account_invoices,
@@ -71,20 +65,15 @@ async def account_page(request: Request, account_key: str) -> Response:
             account_key=view.account.id,
             page=page_number(request),
         )
-    except NotFound as error:
-        return error_page(request, session, error, 404)
     return render(
         request, "account.html", session=session, section="accounts", view=view, account=view.account, invoices=found
     )
 
 
 @router.get("/invoices/{invoice_key}")
-async def invoice_page(request: Request, invoice_key: str) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
+async def invoice_page(request: Request, session: LoggedIn, invoice_key: str) -> Response:
     ctx = user_context(request, session)
-    try:
+    with not_found_page(request, session):
         invoice, zone = await call(invoices.get_invoice, db=database(request), ctx=ctx, key=invoice_key)
         items = await call(
             invoices.get_items,
@@ -94,8 +83,6 @@ async def invoice_page(request: Request, invoice_key: str) -> Response:
             page=page_number(request),
             page_size=ITEMS_PAGE,
         )
-    except NotFound as error:
-        return error_page(request, session, error, 404)
     return render(
         request,
         "invoice.html",

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from billforge.api.deps import call, database
 from billforge.errors import AuthenticationFailed
 from billforge.services import tenancy
 from billforge.web.routes.pages import (
-    checked_form,
+    accepted_form,
     current_session,
     form_text,
-    refused_form,
     render,
     request_clock,
+    section_router,
     see_other,
     session_signer,
 )
 from billforge.web.session import COOKIE, COOKIE_PATH, LIFETIME, LOGIN_COOKIE, LOGIN_FORM_LIFETIME
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = section_router()
 
 
 def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
@@ -102,9 +102,8 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     session = current_session(request)
     if session is None:
-        return see_other("/ui/login")
-    if await checked_form(request, session) is None:
-        return refused_form(request, session)
+        return see_other("/ui/login")  # nothing to log out of, and no page to come back to
+    await accepted_form(request, session)
     response = see_other("/ui/login")
     response.delete_cookie(COOKIE, path=COOKIE_PATH)
     return response

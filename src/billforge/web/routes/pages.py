@@ -1,23 +1,33 @@
 """What every page shares: the session from its cookie, rendering a template with the security
-headers, redirects, and reading a posted form (with its CSRF token)."""
+headers, redirects, and reading a posted form (with its CSRF token).
+
+A page that needs the session or a posted form asks for it as a dependency (``session: LoggedIn``,
+``form: PostedForm``); without a session, the page is the login form, and without the session's
+CSRF token, the refused-form page. ``with not_found_page(request, session):`` answers the 404 page
+when what the block looks up is not found. They do so by raising ``PageAnswer``, which the routes
+of ``section_router()`` answer with the page it carries.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import FormData
 
 from billforge import __version__
 from billforge.api.deps import settings
-from billforge.errors import BillforgeError, ErrorList
+from billforge.errors import BillforgeError, ErrorList, NotFound
 from billforge.services.context import Clock, Context
 from billforge.web.session import COOKIE, Session, Signer, session_key
 
@@ -138,11 +148,70 @@ def refused_form(request: Request, session: Session | None) -> HTMLResponse:
     )
 
 
-async def checked_form(request: Request, session: Session) -> FormData | None:
-    """The posted form, if it carries the session's CSRF token."""
+class PageAnswer(Exception):
+    """The page to answer before the handler gets to its own: the login form, the refused-form
+    page, the 404 page. Raised by the dependencies and helpers here; ``PageRoute`` answers it."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class PageRoute(APIRoute):
+    """A route of the web page: a ``PageAnswer`` raised while it runs (in a dependency too) is its answer."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except PageAnswer as early:
+                return early.response
+
+        return answer
+
+
+def section_router() -> APIRouter:
+    """The router of one section of the web page: under ``/ui``, out of the OpenAPI schema."""
+    return APIRouter(prefix="/ui", include_in_schema=False, route_class=PageRoute)
+
+
+async def logged_in(request: Request) -> Session:
+    """The session (a dependency); without one, the login form, which comes back to this page."""
+    session = current_session(request)
+    if session is None:
+        raise PageAnswer(redirect_to_login(request))
+    return session
+
+
+LoggedIn = Annotated[Session, Depends(logged_in)]
+
+
+async def accepted_form(request: Request, session: Session) -> FormData:
+    """The posted form, if it carries the session's CSRF token; else the refused-form page."""
     form = await request.form()
     token = form.get("csrf")
-    return form if session.accepts(token if isinstance(token, str) else None) else None
+    if not session.accepts(token if isinstance(token, str) else None):
+        raise PageAnswer(refused_form(request, session))
+    return form
+
+
+async def posted_form(request: Request, session: LoggedIn) -> FormData:
+    """The posted form (a dependency): logged in first, then the session's CSRF token."""
+    return await accepted_form(request, session)
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+@contextmanager
+def not_found_page(request: Request, session: Session) -> Iterator[None]:
+    """Answers the 404 page when what the block looks up is not found."""
+    try:
+        yield
+    except NotFound as error:
+        raise PageAnswer(error_page(request, session, error, 404)) from error
 
 
 def form_text(form: FormData, name: str) -> str | None:

@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fastapi import APIRouter, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from billforge.api.deps import call, database, settings
-from billforge.errors import BillforgeError, NotFound
+from billforge.errors import BillforgeError
 from billforge.services import bulk_tasks
 from billforge.services.bulk_tasks import Keyring, LoginInput
 from billforge.web.routes.pages import (
-    checked_form,
-    current_session,
+    LoggedIn,
+    PostedForm,
     error_messages,
-    error_page,
     form_text,
-    redirect_to_login,
-    refused_form,
+    not_found_page,
+    posted_form,
     render,
+    section_router,
     see_other,
     user_context,
 )
 from billforge.web.session import Session
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = section_router()
 
 
 async def _logins_page(
@@ -47,21 +47,12 @@ async def _logins_page(
 
 
 @router.get("/logins")
-async def logins(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
+async def logins(request: Request, session: LoggedIn) -> Response:
     return await _logins_page(request, session, {"name": "", "kind": "soap", "url": "", "principal": ""}, [], 200)
 
 
 @router.post("/logins")
-async def create_login(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
-    form = await checked_form(request, session)
-    if form is None:
-        return refused_form(request, session)
+async def create_login(request: Request, session: LoggedIn, form: PostedForm) -> Response:
     kind = form_text(form, "kind") or "soap"
     url = (form_text(form, "url") or "").strip()
     kept = {
@@ -89,15 +80,8 @@ async def create_login(request: Request) -> Response:
     return see_other("/ui/logins")
 
 
-@router.post("/logins/{login_id}/delete")
-async def delete_login(request: Request, login_id: str) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
-    if await checked_form(request, session) is None:
-        return refused_form(request, session)
-    try:
+@router.post("/logins/{login_id}/delete", dependencies=[Depends(posted_form)])
+async def delete_login(request: Request, session: LoggedIn, login_id: str) -> Response:
+    with not_found_page(request, session):
         await call(bulk_tasks.delete_login, db=database(request), ctx=user_context(request, session), login_id=login_id)
-    except NotFound as error:
-        return error_page(request, session, error, 404)
     return see_other("/ui/logins")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from fastapi import APIRouter, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
@@ -19,31 +19,30 @@ from billforge.errors import BillforgeError, NotFound
 from billforge.services import bulk_tasks, tenancy
 from billforge.services.bulk_tasks import Keyring, NewTask
 from billforge.web.routes.pages import (
-    checked_form,
+    LoggedIn,
+    PostedForm,
     current_session,
     error_messages,
-    error_page,
     form_text,
+    logged_in,
+    not_found_page,
     page_number,
-    redirect_to_login,
-    refused_form,
+    posted_form,
     render,
     request_clock,
+    section_router,
     see_other,
     user_context,
 )
 from billforge.web.session import Session
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = section_router()
 
 TASKS_PAGE: Final = 20
 
 
 @router.get("/tasks")
-async def task_list(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
+async def task_list(request: Request, session: LoggedIn) -> Response:
     page = page_number(request)
     found = await call(
         bulk_tasks.list_tasks, db=database(request), ctx=user_context(request, session), page=page, page_size=TASKS_PAGE
@@ -86,10 +85,7 @@ async def _new_task_page(
 
 
 @router.get("/tasks/new")
-async def new_task(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
+async def new_task(request: Request, session: LoggedIn) -> Response:
     defaults = {
         "name": "",
         "target": "local",
@@ -111,13 +107,7 @@ def _whole(value: str | None, label: str, errors: list[str]) -> int | None:
 
 
 @router.post("/tasks")
-async def create_task(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
-    form = await checked_form(request, session)
-    if form is None:
-        return refused_form(request, session)
+async def create_task(request: Request, session: LoggedIn, form: PostedForm) -> Response:
     errors: list[str] = []
     target = form_text(form, "target") or "local"
     upload = form.get("file")
@@ -161,16 +151,11 @@ async def create_task(request: Request) -> Response:
 
 
 @router.get("/tasks/{task_id}")
-async def task_page(request: Request, task_id: str) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
-    try:
+async def task_page(request: Request, session: LoggedIn, task_id: str) -> Response:
+    with not_found_page(request, session):
         task = await call(
             bulk_tasks.get_task, db=database(request), ctx=user_context(request, session), task_id=task_id
         )
-    except NotFound as error:
-        return error_page(request, session, error, 404)
     return render(request, "task.html", session=session, section="tasks", task=task)
 
 
@@ -189,37 +174,26 @@ async def task_progress(request: Request, task_id: str) -> Response:
 
 
 @router.get("/tasks/{task_id}/results")
-async def task_results(request: Request, task_id: str) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
-    try:
+async def task_results(request: Request, session: LoggedIn, task_id: str) -> Response:
+    with not_found_page(request, session):
         found = await call(
             bulk_tasks.task_results, db=database(request), ctx=user_context(request, session), task_id=task_id
         )
-    except NotFound as error:
-        return error_page(request, session, error, 404)
     return csv_download(found.name, found.content)
 
 
-@router.post("/tasks/{task_id}/cancel")
-async def cancel_task(request: Request, task_id: str) -> Response:
-    session = current_session(request)
-    if session is None:
-        return redirect_to_login(request)
-    if await checked_form(request, session) is None:
-        return refused_form(request, session)
+@router.post("/tasks/{task_id}/cancel", dependencies=[Depends(posted_form)])
+async def cancel_task(request: Request, session: LoggedIn, task_id: str) -> Response:
     try:
-        await call(bulk_tasks.cancel_task, db=database(request), ctx=user_context(request, session), task_id=task_id)
-    except NotFound as error:
-        return error_page(request, session, error, 404)
+        with not_found_page(request, session):
+            await call(
+                bulk_tasks.cancel_task, db=database(request), ctx=user_context(request, session), task_id=task_id
+            )
     except BillforgeError:
         pass  # it finished meanwhile: its page says so
     return see_other(f"/ui/tasks/{task_id}")
 
 
-@router.get("/template")
-async def template(request: Request) -> Response:
-    if current_session(request) is None:
-        return redirect_to_login(request)
+@router.get("/template", dependencies=[Depends(logged_in)])
+async def template() -> Response:
     return csv_download(TEMPLATE_NAME, template_csv().encode())
