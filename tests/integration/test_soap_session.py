@@ -163,11 +163,19 @@ def test_get_user_info_names_the_tenant_and_the_user(server: Any, db: Database, 
     assert {etree.QName(c).localname: c.text for c in answer.body} == {
         "TenantId": tenant.entity_id,
         "TenantName": tenant.entity_name,
-        "UserEmail": None,
+        "UserEmail": user.username,  # the username is an e-mail address
         "UserFullName": user.username,
         "UserId": user.user_id,
         "Username": user.username,
     }
+
+
+def test_only_a_username_that_is_an_address_is_the_users_email() -> None:
+    def email(username: str) -> str:
+        return tenancy.SoapSession("u", username, "e", datetime.now(UTC)).email
+
+    assert email("ops@example.com") == "ops@example.com"
+    assert (email("ops"), email("ops@localhost"), email("@example.com")) == ("", "", "")
 
 
 @pytest.mark.parametrize("version", ["42.0", "11.0", "abc", "52.0.1"])

@@ -60,6 +60,12 @@ class SoapSession:
     entity_id: str
     expires_at: datetime
 
+    @property
+    def email(self) -> str:
+        """The user's e-mail address: the username when it is one (Zuora usernames usually are)."""
+        local, at, domain = self.username.partition("@")
+        return self.username if at and local and "." in domain.strip(".") else ""
+
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

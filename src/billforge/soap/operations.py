@@ -209,7 +209,7 @@ def get_user_info(exchange: Exchange) -> etree._Element:
     answer = envelope.answer_element("getUserInfo")
     add(answer, zns("TenantId"), session.entity_id)
     add(answer, zns("TenantName"), tenant.name if tenant else "")
-    add(answer, zns("UserEmail"), "")
+    add(answer, zns("UserEmail"), session.email)
     add(answer, zns("UserFullName"), session.username)
     add(answer, zns("UserId"), session.user_id)
     add(answer, zns("Username"), session.username)
