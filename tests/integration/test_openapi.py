@@ -75,6 +75,9 @@ ENDPOINTS = [
     *[("post", f"/v1/action/{action}") for action in ("create", "update", "delete", "query", "queryMore")],
     ("post", "/v1/payments"),
     ("get", "/v1/payments/{payment_key}"),
+    ("put", "/v1/payments/{payment_key}"),
+    ("put", "/v1/payments/{payment_key}/cancel"),
+    ("delete", "/v1/payments/{payment_key}"),
     ("post", "/v1/payments/{payment_key}/refunds"),
 ]
 

@@ -133,3 +133,65 @@ def test_paid_invoice_cannot_be_unposted(zuora: Any) -> None:
 
 def test_unknown_payment_is_404(http: httpx.Client) -> None:
     assert http.get("/v1/payments/P-99999999").status_code == 404
+
+
+def test_update_cancel_and_delete_a_payment(zuora: Any, http: httpx.Client) -> None:
+    account, invoice = posted_invoice(zuora, "100.00")
+    payment = pay(zuora, account, invoice, "40.00")
+    # 100.00 - 40.00 = 60.00
+    assert http.get(f"/v1/invoices/{invoice.id}").json()["balance"] == 60.00
+
+    updated = http.put(
+        f"/v1/payments/{payment.id}", json={"comment": "wire from ACME", "referenceId": "TX-1", "Batch__c": "B7"}
+    )
+    assert updated.status_code == 200, updated.text
+    assert (updated.json()["comment"], updated.json()["referenceId"], updated.json()["Batch__c"]) == (
+        "wire from ACME",
+        "TX-1",
+        "B7",
+    )
+    assert updated.json() | {"requestId": None, "updatedDate": None} == http.get(
+        f"/v1/payments/{payment.id}"
+    ).json() | {
+        "requestId": None,
+        "updatedDate": None,
+    }
+
+    canceled = http.put(f"/v1/payments/{payment.number}/cancel")
+    assert canceled.status_code == 200, canceled.text
+    assert (canceled.json()["status"], canceled.json()["appliedAmount"]) == ("Canceled", 0)
+    assert canceled.json()["comment"] == "wire from ACME"
+    # the 40.00 comes off the invoice's payments: 60.00 + 40.00 = 100.00
+    after = http.get(f"/v1/invoices/{invoice.id}").json()
+    assert (after["paymentAmount"], after["balance"]) == (0.00, 100.00)
+
+    deleted = http.delete(f"/v1/payments/{payment.id}")
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["success"] is True
+    assert http.get(f"/v1/payments/{payment.id}").status_code == 404
+
+
+def test_only_a_canceled_payment_is_deleted(zuora: Any, http: httpx.Client) -> None:
+    account, invoice = posted_invoice(zuora, "100.00")
+    payment = pay(zuora, account, invoice, "40.00")
+    response = http.delete(f"/v1/payments/{payment.id}")
+    assert response.status_code == 400, response.text
+    # payment has no published resource code (500000) + rule restriction (30)
+    assert response.json()["reasons"] == [
+        {
+            "code": 50000030,
+            "message": f"payment {payment.number} is Processed: only a Canceled payment can be deleted "
+            f"(cancel it first with PUT /v1/payments/{payment.id}/cancel, which takes it off its invoices)",
+        }
+    ]
+    # nothing changed: 100.00 - 40.00 = 60.00
+    assert http.get(f"/v1/invoices/{invoice.id}").json()["balance"] == 60.00
+    assert http.get(f"/v1/payments/{payment.id}").json()["status"] == "Processed"
+
+
+def test_unknown_payment_key_is_404_on_change(http: httpx.Client) -> None:
+    assert http.put("/v1/payments/P-99999999", json={"comment": "x"}).status_code == 404
+    assert http.put("/v1/payments/P-99999999/cancel").status_code == 404
+    response = http.delete("/v1/payments/P-99999999")
+    assert response.status_code == 404
+    assert response.json()["reasons"][0]["code"] == 50000040  # 500000 + not found (40)

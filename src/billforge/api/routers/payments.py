@@ -6,9 +6,15 @@ from fastapi import APIRouter, Request
 
 from billforge.api.deps import ZuoraJSON, call, context, database, json_body, success
 from billforge.api.openapi import request_body
-from billforge.api.schemas.payments import CreatePaymentRequest, CreateRefundRequest, payment_response, refund_response
+from billforge.api.schemas.payments import (
+    CreatePaymentRequest,
+    CreateRefundRequest,
+    UpdatePaymentRequest,
+    payment_response,
+    refund_response,
+)
 from billforge.api.validation import validate
-from billforge.services import payments
+from billforge.services import payment_changes, payments
 
 router = APIRouter(tags=["Payments"])
 
@@ -24,6 +30,36 @@ async def create_payment(request: Request) -> ZuoraJSON:
 async def get_payment(request: Request, payment_key: str) -> ZuoraJSON:
     view = await call(payments.get_payment, db=database(request), ctx=context(request), key=payment_key)
     return ZuoraJSON(success(request, payment_response(view)))
+
+
+@router.put("/v1/payments/{payment_key}", response_class=ZuoraJSON, openapi_extra=request_body(UpdatePaymentRequest))
+async def update_payment(request: Request, payment_key: str) -> ZuoraJSON:
+    """Change ``comment``, ``referenceId`` and custom fields; answers the payment as GET does."""
+    data = validate(UpdatePaymentRequest, await json_body(request), obj="payment")
+    payment_id = await call(
+        payment_changes.update_payment_by_key,
+        db=database(request),
+        ctx=context(request),
+        key=payment_key,
+        changes=data.to_changes(),
+    )
+    return await get_payment(request, payment_id)
+
+
+@router.put("/v1/payments/{payment_key}/cancel", response_class=ZuoraJSON)
+async def cancel_payment(request: Request, payment_key: str) -> ZuoraJSON:
+    """Cancel a Processed payment: what it paid goes back onto its invoices' balances."""
+    payment_id = await call(
+        payment_changes.cancel_payment_by_key, db=database(request), ctx=context(request), key=payment_key
+    )
+    return await get_payment(request, payment_id)
+
+
+@router.delete("/v1/payments/{payment_key}", response_class=ZuoraJSON)
+async def delete_payment(request: Request, payment_key: str) -> ZuoraJSON:
+    """Delete a Canceled payment (cancel it first)."""
+    await call(payment_changes.delete_payment_by_key, db=database(request), ctx=context(request), key=payment_key)
+    return ZuoraJSON(success(request, {}))
 
 
 async def _refund(request: Request, payment_key: str) -> ZuoraJSON:

@@ -1,4 +1,5 @@
-"""``CreatePaymentRequest``, ``CreateRefundRequest`` and the payment and refund answers."""
+"""``CreatePaymentRequest``, ``UpdatePaymentRequest``, ``CreateRefundRequest`` and the payment and refund
+answers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import Field
 
 from billforge.api.jsonio import iso_date
 from billforge.api.validation import ZAmount, ZDate, ZStr, ZuoraModel
+from billforge.services.payment_changes import PaymentChanges
 from billforge.services.payments import Application, PaymentInput, PaymentView, RefundInput, RefundView
 
 
@@ -45,6 +47,20 @@ class CreatePaymentRequest(ZuoraModel):
             payment_method_id=self.payment_method_id,
             comment=self.comment,
             reference_id=self.reference_id,
+            extra={k: v for k, v in (self.model_extra or {}).items() if k.endswith("__c")},
+        )
+
+
+class UpdatePaymentRequest(ZuoraModel):
+    """Zuora's "Update a payment": ``comment``, ``referenceId`` (null clears one) and custom fields; what is
+    not sent is unchanged."""
+
+    comment: Annotated[ZStr, Field(max_length=255)] | None = None
+    reference_id: Annotated[ZStr, Field(max_length=100)] | None = Field(default=None, alias="referenceId")
+
+    def to_changes(self) -> PaymentChanges:
+        return PaymentChanges(
+            values={name: getattr(self, name) for name in ("comment", "reference_id") if name in self.model_fields_set},
             extra={k: v for k, v in (self.model_extra or {}).items() if k.endswith("__c")},
         )
 
