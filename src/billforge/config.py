@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     soap_session_ttl_seconds: int = Field(default=24 * 3600, ge=8 * 3600)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     max_request_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    concurrency_limit: int = Field(
+        default=40, ge=1, le=10_000, description="Concurrent /v1 requests per entity and process (then 429)."
+    )
     secret_key: str | None = Field(default=None, description="Key for encrypting stored target passwords (bulk tasks).")
     workers: int = Field(default=2, ge=0, le=64, description="Background workers inside `serve`.")
     pool_size: int = Field(default=10, ge=1, le=200)

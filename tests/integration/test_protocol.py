@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
+from billforge.api.protocol import ZuoraProtocol
 from billforge.db import tables as t
 from billforge.db.session import Database
 from billforge.services import idempotency, tenancy
@@ -438,3 +440,62 @@ def test_no_input_gives_a_500(http: httpx.Client, body: dict[str, Any]) -> None:
     response = http.post("/v1/invoices", json=body)
     assert response.status_code < 500, response.text
     assert response.json()["success"] in (True, False)
+
+
+def test_every_v1_answer_announces_the_concurrency_limit(http: httpx.Client) -> None:
+    # The default limit is 40 requests in progress per entity; this one holds a slot: 40 - 1 = 39.
+    answer = http.get("/v1/accounts/nope")
+    assert answer.status_code == 404
+    assert (
+        answer.headers["Concurrency-Limit-Type"],
+        answer.headers["Concurrency-Limit-Limit"],
+        answer.headers["Concurrency-Limit-Remaining"],
+    ) == ("Default", "40", "39")
+
+
+def test_a_request_over_the_concurrency_limit_is_429_before_any_work(
+    server: ServerThread, settings: Any, db: Database, tenant: Tenant
+) -> None:
+    # A limit of 2: two requests wait inside the application, the third is refused at once.
+    token = bearer_token(server.url, tenant)
+    inside = 0
+    release = asyncio.Event()
+
+    async def slow_app(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal inside
+        inside += 1
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    protocol = ZuoraProtocol(
+        slow_app, settings=settings.model_copy(update={"concurrency_limit": 2}), db=db, clock=SystemClock()
+    )
+
+    async def scenario() -> tuple[list[httpx.Response], httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=protocol)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers={"Authorization": f"Bearer {token}"}
+        ) as client:
+            held = [asyncio.create_task(client.get("/v1/accounts")) for _ in range(2)]
+            while inside < 2:
+                await asyncio.sleep(0.01)
+            refused = await client.get("/v1/accounts")
+            release.set()
+            finished = list(await asyncio.gather(*held))
+            after = await client.get("/v1/accounts")  # both slots are free again
+            return finished, refused, after
+
+    finished, refused, after = asyncio.run(scenario())
+    assert [r.status_code for r in finished] == [200, 200]
+    assert refused.status_code == 429
+    assert refused.headers["Concurrency-Limit-Limit"] == "2"
+    assert refused.headers["Concurrency-Limit-Remaining"] == "0"
+    body = refused.json()
+    assert body["success"] is False
+    assert body["reasons"][0]["message"] == (
+        "the limit of 2 concurrent requests is reached; retry when one has finished"
+    )
+    assert str(body["reasons"][0]["code"]).endswith("70")  # category 70: limit exceeded
+    assert inside == 3  # the two held and the one after: the refused request never reached the application
+    assert after.status_code == 200 and after.headers["Concurrency-Limit-Remaining"] == "1"

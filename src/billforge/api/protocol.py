@@ -35,6 +35,7 @@ from billforge.errors import (
     LockContention,
     MissingValue,
     PermissionDenied,
+    RateLimited,
     RuleRestriction,
 )
 from billforge.services import idempotency, tenancy
@@ -91,6 +92,50 @@ class TokenCache:
             self.entries.popitem(last=False)
 
 
+class ConcurrencyLimited(RateLimited):
+    """An entity's requests in progress are at the limit: 429 with the limit's headers."""
+
+    def __init__(self, message: str, headers: list[tuple[bytes, bytes]]) -> None:
+        super().__init__(message)
+        self.headers = headers
+
+
+@dataclass
+class ConcurrencyLimit:
+    """Zuora's concurrent-request limit, per entity and per ``serve`` process: each ``/v1`` answer
+    carries ``Concurrency-Limit-Type``, ``-Limit`` and ``-Remaining`` (the official SDK reads them,
+    and the bulk generator caps its threads at the limit); a request over it is answered 429
+    ``REQUEST_EXCEEDED_LIMIT`` before any work. The event loop runs one request's bookkeeping at a
+    time, so plain counters suffice."""
+
+    limit: int
+    in_progress: dict[str, int] = field(default_factory=dict)
+
+    def _headers(self, remaining: int) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"concurrency-limit-type", b"Default"),
+            (b"concurrency-limit-limit", str(self.limit).encode()),
+            (b"concurrency-limit-remaining", str(max(remaining, 0)).encode()),
+        ]
+
+    def enter(self, entity_id: str) -> list[tuple[bytes, bytes]]:
+        running = self.in_progress.get(entity_id, 0)
+        if running >= self.limit:
+            raise ConcurrencyLimited(
+                f"the limit of {self.limit} concurrent requests is reached; retry when one has finished",
+                self._headers(0),
+            )
+        self.in_progress[entity_id] = running + 1
+        return self._headers(self.limit - running - 1)
+
+    def leave(self, entity_id: str) -> None:
+        running = self.in_progress.get(entity_id, 0) - 1
+        if running > 0:
+            self.in_progress[entity_id] = running
+        else:
+            self.in_progress.pop(entity_id, None)
+
+
 class ZuoraProtocol:
     def __init__(self, app: ASGIApp, *, settings: Settings, db: Database, clock: Clock) -> None:
         self.app = app
@@ -98,6 +143,7 @@ class ZuoraProtocol:
         self.db = db
         self.clock = clock
         self.tokens = TokenCache()
+        self.concurrency = ConcurrencyLimit(settings.concurrency_limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -123,26 +169,38 @@ class ZuoraProtocol:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
+        entered: str | None = None  # the entity whose concurrent-request slot this request holds
         try:
-            if track_id is not None and (problem := check_track_id(track_id)) is not None:
-                raise InvalidValue(problem, field="Zuora-Track-Id")
-            body = await self._read_body(receive, headers)
-            if is_api_path(path):
-                ctx = await self._authenticate(headers)
-                scope["state"]["ctx"] = ctx
-                key = headers.get("idempotency-key")
-                if key is not None and scope["method"] in ("POST", "PATCH"):
-                    await self._idempotent(scope, receive, body, key, ctx, send_with_headers)
-                    return
-        except BillforgeError as error:
-            if path.startswith(SOAP_PREFIX):
-                await _send_raw(
-                    send_with_headers, soap_endpoint.FAULT_STATUS, soap_endpoint.fault_body(error), SOAP_CONTENT_TYPE
-                )
-            else:
-                await _send_error(send_with_headers, error, family, request_id)
-            return
-        await _run_guarded(self.app, scope, _replay_body(body, receive), send_with_headers, family, request_id)
+            try:
+                if track_id is not None and (problem := check_track_id(track_id)) is not None:
+                    raise InvalidValue(problem, field="Zuora-Track-Id")
+                body = await self._read_body(receive, headers)
+                if is_api_path(path):
+                    ctx = await self._authenticate(headers)
+                    scope["state"]["ctx"] = ctx
+                    extra.extend(self.concurrency.enter(ctx.entity_id))
+                    entered = ctx.entity_id
+                    key = headers.get("idempotency-key")
+                    if key is not None and scope["method"] in ("POST", "PATCH"):
+                        await self._idempotent(scope, receive, body, key, ctx, send_with_headers)
+                        return
+            except BillforgeError as error:
+                if path.startswith(SOAP_PREFIX):
+                    await _send_raw(
+                        send_with_headers,
+                        soap_endpoint.FAULT_STATUS,
+                        soap_endpoint.fault_body(error),
+                        SOAP_CONTENT_TYPE,
+                    )
+                else:
+                    if isinstance(error, ConcurrencyLimited):
+                        extra.extend(error.headers)
+                    await _send_error(send_with_headers, error, family, request_id)
+                return
+            await _run_guarded(self.app, scope, _replay_body(body, receive), send_with_headers, family, request_id)
+        finally:
+            if entered is not None:
+                self.concurrency.leave(entered)
 
     async def _read_body(self, receive: Receive, headers: Headers) -> bytes:
         limit = self.settings.max_request_bytes
