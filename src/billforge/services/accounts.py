@@ -15,6 +15,7 @@ A Draft account is not billed (``billing.bill_account``) nor invoiced (standalon
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -329,6 +330,19 @@ def contact_row(contact_id: str, account_id: str, ctx: Context, contact: Contact
         "created_by_id": ctx.actor_id,
         "updated_by_id": ctx.actor_id,
     }
+
+
+def account_ids_by_number(*, db: Database, ctx: Context, numbers: Collection[str]) -> dict[str, str]:
+    """The ids of this entity's accounts among ``numbers`` (unknown numbers left out), in one query."""
+    if not numbers:
+        return {}
+    with db.read() as conn:
+        rows = conn.execute(
+            select(t.accounts.c.account_number, t.accounts.c.id).where(
+                t.accounts.c.entity_id == ctx.entity_id, t.accounts.c.account_number.in_(set(numbers))
+            )
+        )
+        return {str(number): str(account_id) for number, account_id in rows}
 
 
 def get_account(*, db: Database, ctx: Context, key: str) -> AccountView:

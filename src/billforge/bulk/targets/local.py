@@ -29,7 +29,7 @@ from billforge.bulk.target import (
     TargetError,
 )
 from billforge.db.session import Database
-from billforge.errors import BillforgeError, NotFound
+from billforge.errors import BillforgeError
 from billforge.services import accounts, invoices, settings, tenancy
 from billforge.services.context import Context, SystemClock
 
@@ -115,15 +115,7 @@ class LocalTarget:
 
     def resolve_accounts(self, numbers: Sequence[str]) -> dict[str, str]:
         db, ctx = self._env()
-        resolved: dict[str, str] = {}
-        for number in numbers:
-            try:
-                account = _guarded(partial(accounts.get_account, db=db, ctx=ctx, key=number)).account
-            except NotFound:
-                continue
-            if account.account_number == number:  # the key also matches ids: only numbers count here
-                resolved[number] = str(account.id)
-        return resolved
+        return _guarded(partial(accounts.account_ids_by_number, db=db, ctx=ctx, numbers=numbers))
 
     def generate(self, objects: Sequence[InvoiceRequest], *, key: str) -> list[GenerateResult]:  # noqa: ARG002 (in-process: no idempotency key needed)
         db, ctx = self._env()
